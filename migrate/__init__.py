@@ -1,0 +1,3 @@
+"""Kong Ingress → Gateway API migration tool."""
+
+__version__ = "0.1.0"

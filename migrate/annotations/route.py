@@ -1,0 +1,345 @@
+"""Route-level annotations: one table entry plus one handler per annotation.
+
+A handler reads one annotation value, records its effect on RouteTraits and writes exactly the
+report entries for that annotation.  Translators (Ingress, TCPIngress, UDPIngress) then build routes
+from the traits, so an annotation's meaning lives in one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from migrate.annotations import parse as p
+from migrate.convert.options import ConvertOptions, RouterFlavor
+from migrate.model.inventory import Inventory
+from migrate.model.objects import Meta
+from migrate.model.validation import hostname_problem
+from migrate.report import Report, Status
+
+FORCE_SSL_REDIRECT = "ingress.kubernetes.io/force-ssl-redirect"
+CLASS_ANNOTATION = "kubernetes.io/ingress.class"
+
+
+@dataclass
+class RouteTraits:
+    methods: list[str] = field(default_factory=list)
+    headers: dict[str, list[p.HeaderValue]] = field(default_factory=dict)
+    plugin_filters: list[str] = field(default_factory=list)  # same-namespace KongPlugin names
+    plugin_grants: list[tuple[str, str]] = field(default_factory=list)  # (namespace, KongPlugin) cross-ns
+    kept: dict[str, str] = field(default_factory=dict)  # annotations copied onto the route
+    strip_path: bool = False
+    protocols: list[str] | None = None
+    redirect_code: int | None = None
+    host_aliases: list[str] = field(default_factory=list)
+    extra_hostnames: list[str] = field(default_factory=list)  # from a `Host` header annotation
+    regex_prefix: str = p.DEFAULT_REGEX_PREFIX
+    rewrite: str | None = None
+
+    @property
+    def grpc(self) -> bool:
+        return bool(self.protocols) and all(x in ("grpc", "grpcs") for x in self.protocols or [])
+
+    @property
+    def https_only(self) -> bool:
+        return bool(self.protocols) and all(x in ("https", "wss", "grpcs") for x in self.protocols or [])
+
+    @property
+    def http_only(self) -> bool:
+        return bool(self.protocols) and all(x in ("http", "ws", "grpc") for x in self.protocols or [])
+
+
+@dataclass
+class AnnotationContext:
+    meta: Meta
+    kind: str  # the source kind: Ingress, TCPIngress, UDPIngress
+    inventory: Inventory
+    options: ConvertOptions
+    report: Report
+    traits: RouteTraits = field(default_factory=RouteTraits)
+
+    def note(self, key: str, status: Status, message: str, action: str = "") -> None:
+        self.report.add(self.meta.source, status, f"annotation {key}", message, action)
+
+    def keep(self, key: str, value: str, why: str) -> None:
+        self.traits.kept[key] = value
+        self.note(key, Status.KEPT, f"carried onto the route; {why}")
+
+    def invalid(self, key: str, exc: Exception) -> None:
+        self.note(key, Status.ERROR, f"invalid value: {exc}; Kong ignores or rejects it, so it was not converted",
+                  "fix the value on the source object")
+
+
+Handler = Callable[[str, str, AnnotationContext], None]
+
+
+def _methods(key: str, value: str, ctx: AnnotationContext) -> None:
+    ctx.traits.methods = p.parse_methods(value)
+    ctx.note(key, Status.CONVERTED, f"-> one match per method ({', '.join(ctx.traits.methods)})")
+
+
+def _headers(key: str, value: str, ctx: AnnotationContext) -> None:
+    name = key[len(p.HEADERS_PREFIX):].lower()
+    sep = ctx.meta.annotations.get(p.HEADERS_SEPARATOR, ",").strip() or ","
+    values = p.parse_header_values(value, sep)
+    if not values:
+        raise p.AnnotationValueError("no values")
+    if name == "host":
+        # Kong's route schema rejects a Host header match; what users mean is a hostname.
+        plain = [v.value.lower() for v in values if not v.regex]
+        bad = [h for h in plain if hostname_problem(h)]
+        if bad or len(plain) != len(values):
+            raise p.AnnotationValueError("a Host header match can only become hostnames, and these are not valid ones")
+        ctx.traits.extra_hostnames.extend(plain)
+        ctx.note(key, Status.WARNING, f"a Host header match became route hostnames {', '.join(plain)}")
+        return
+    ctx.traits.headers[name] = values
+    kinds = ", ".join(("~*" + v.value if v.regex else v.value) for v in values)
+    ctx.note(key, Status.CONVERTED, f"-> header match {name} in ({kinds}), one match per value (Kong ORs values)")
+
+
+def _headers_separator(key: str, value: str, ctx: AnnotationContext) -> None:
+    if not value.strip():
+        raise p.AnnotationValueError("empty separator")
+    ctx.note(key, Status.CONVERTED, f"used to split konghq.com/headers.* values on {value.strip()!r}")
+
+
+def _plugins(key: str, value: str, ctx: AnnotationContext) -> None:
+    refs = p.parse_plugins(value)
+    ns = ctx.meta.namespace
+    local: list[str] = []
+    needs_annotation: list[str] = []
+    for ref in refs:
+        if ref.namespace and ref.namespace != ns:
+            needs_annotation.append(f"{ref.namespace}:{ref.name}")
+            ctx.traits.plugin_grants.append((ref.namespace, ref.name))
+            if ctx.inventory.plugin(ref.namespace, ref.name) is None:
+                ctx.note(key, Status.WARNING, f"KongPlugin {ref.namespace}/{ref.name} is not in the input",
+                         "make sure it exists before applying")
+            continue
+        if ctx.inventory.plugin(ns, ref.name) is not None:
+            local.append(ref.name)
+        elif ctx.inventory.cluster_plugin(ref.name) is not None:
+            needs_annotation.append(ref.name)
+        else:
+            local.append(ref.name)
+            ctx.note(key, Status.WARNING,
+                     f"KongPlugin {ns}/{ref.name} (or KongClusterPlugin {ref.name}) is not in the input; "
+                     "referenced as a KongPlugin", "make sure it exists before applying")
+    if needs_annotation:
+        # ExtensionRef is namespace-local and names KongPlugins only: keep Kong's own reference form
+        # for the whole list so no plugin is applied twice.
+        ctx.keep(key, value.strip(), "KongClusterPlugin and cross-namespace plugins "
+                 f"({', '.join(needs_annotation)}) have no ExtensionRef form; the controller honours the "
+                 "annotation on HTTPRoute" + (" (ReferenceGrant emitted)" if ctx.traits.plugin_grants else ""))
+        return
+    ctx.traits.plugin_filters = local
+    ctx.note(key, Status.CONVERTED, f"-> ExtensionRef filter per rule for KongPlugin {', '.join(local)}")
+
+
+def _protocols(key: str, value: str, ctx: AnnotationContext) -> None:
+    protocols = p.parse_protocols(value)
+    l4 = [x for x in protocols if x in ("tcp", "tls", "udp", "tls_passthrough")]
+    if ctx.kind == "Ingress" and l4:
+        raise p.AnnotationValueError(f"{', '.join(l4)} cannot be used on an HTTP Ingress")
+    ctx.traits.protocols = protocols
+    if ctx.kind != "Ingress":
+        return  # the L4 translator reports what it did with the protocols
+    if ctx.traits.grpc:
+        ctx.note(key, Status.CONVERTED, f"{', '.join(protocols)} -> GRPCRoute")
+    elif ctx.traits.https_only:
+        ctx.note(key, Status.CONVERTED, "-> attached to the HTTPS listeners only (the controller derives "
+                 "route protocols from the parent listeners)")
+    elif ctx.traits.http_only:
+        ctx.note(key, Status.CONVERTED, "-> attached to the HTTP listener only")
+    else:
+        ctx.note(key, Status.CONVERTED, "-> attached to the HTTP and HTTPS listeners")
+
+
+def _redirect_code(key: str, value: str, ctx: AnnotationContext) -> None:
+    ctx.traits.redirect_code = p.parse_redirect_code(value)
+    # The effect is reported by the translator, which knows whether a redirect route was emitted.
+
+
+def _force_ssl(key: str, value: str, ctx: AnnotationContext) -> None:
+    if p.parse_bool(value):
+        ctx.traits.redirect_code = ctx.traits.redirect_code or 302
+        if ctx.traits.protocols is None:
+            ctx.traits.protocols = ["https"]
+    else:
+        ctx.note(key, Status.IGNORED, "false: no redirect (Kong's default)")
+
+
+def _strip_path(key: str, value: str, ctx: AnnotationContext) -> None:
+    ctx.traits.strip_path = p.parse_bool(value)
+    if not ctx.traits.strip_path:
+        ctx.note(key, Status.CONVERTED, "false is Kong's default: nothing to emit")
+
+
+def _preserve_host(key: str, value: str, ctx: AnnotationContext) -> None:
+    if p.parse_bool(value):
+        ctx.note(key, Status.CONVERTED, "true is Kong's default: nothing to emit")
+    else:
+        ctx.keep(key, "false", "URLRewrite.hostname can only set a fixed Host, not the upstream's own")
+
+
+def _host_aliases(key: str, value: str, ctx: AnnotationContext) -> None:
+    aliases = [a.lower() for a in p.split_list(value)]
+    bad = [f"{a!r} ({hostname_problem(a)})" for a in aliases if hostname_problem(a)]
+    if bad:
+        raise p.AnnotationValueError(f"invalid host alias {', '.join(bad)}")
+    ctx.traits.host_aliases = aliases
+    ctx.note(key, Status.CONVERTED, f"-> extra route hostnames {', '.join(aliases)}")
+
+
+def _regex_prefix(key: str, value: str, ctx: AnnotationContext) -> None:
+    prefix = value.strip()
+    if not prefix:
+        raise p.AnnotationValueError("empty prefix")
+    ctx.traits.regex_prefix = prefix
+    ctx.note(key, Status.CONVERTED, f"paths starting with {prefix!r} -> RegularExpression matches")
+
+
+def _flavor_dependent(key: str, value: str, ctx: AnnotationContext, why: str) -> None:
+    if ctx.options.router_flavor == RouterFlavor.EXPRESSIONS:
+        ctx.note(key, Status.IGNORED, f"the expressions router ignores it (on Ingress too): {why}")
+        return
+    ctx.keep(key, value.strip(), why)
+
+
+def _regex_priority(key: str, value: str, ctx: AnnotationContext) -> None:
+    p.parse_int(value)
+    _flavor_dependent(key, value, ctx, "no Gateway API equivalent; honoured by the traditional routers")
+
+
+def _path_handling(key: str, value: str, ctx: AnnotationContext) -> None:
+    if value.strip() not in ("v0", "v1"):
+        raise p.AnnotationValueError(f"{value!r} is not v0 or v1")
+    if ctx.options.router_flavor == RouterFlavor.TRADITIONAL:
+        ctx.keep(key, value.strip(), "no Gateway API equivalent; honoured by the traditional router")
+        return
+    ctx.note(key, Status.WARNING, f"ignored by the {ctx.options.router_flavor.value} router "
+             "(path_handling v1 is deprecated and broken there); not carried over")
+
+
+def _keep_bool(key: str, value: str, ctx: AnnotationContext) -> None:
+    p.parse_bool(value)
+    ctx.keep(key, value.strip(), "no Gateway API equivalent; the controller honours it on routes")
+
+
+def _keep_list(key: str, value: str, ctx: AnnotationContext) -> None:
+    items = p.split_list(value)
+    if not items:
+        raise p.AnnotationValueError("empty list")
+    ctx.keep(key, ",".join(items), "no Gateway API equivalent; the controller honours it on routes")
+
+
+def _snis(key: str, value: str, ctx: AnnotationContext) -> None:
+    items = [s.lower() for s in p.split_list(value)]
+    bad = [s for s in items if hostname_problem(s)]
+    if bad:
+        raise p.AnnotationValueError(f"invalid SNI {', '.join(bad)}")
+    ctx.keep(key, ",".join(items), "no Gateway API equivalent; honoured on routes bound to HTTPS/TLS listeners")
+
+
+def _rewrite(key: str, value: str, ctx: AnnotationContext) -> None:
+    target = value.strip()
+    if not target.startswith("/"):
+        raise p.AnnotationValueError(f"{target!r} must start with '/'")
+    ctx.traits.rewrite = target  # the translator emits the filter or plugin and reports it
+
+
+def _class(key: str, value: str, ctx: AnnotationContext) -> None:
+    ctx.note(key, Status.CONVERTED, f"class {value.strip()!r} selected this object; the routes attach to the "
+             f"Gateway of GatewayClass {ctx.options.gateway_class!r}")
+
+
+def _service_level(key: str, value: str, ctx: AnnotationContext) -> None:
+    ctx.note(key, Status.IGNORED, "a Service-level annotation: Kong reads it from Services, not from this object")
+
+
+def _override(key: str, value: str, ctx: AnnotationContext) -> None:
+    ki = ctx.inventory.kong_ingress(ctx.meta.namespace, value.strip())
+    where = f"KongIngress {ctx.meta.namespace}/{value.strip()}"
+    ctx.note(key, Status.UNCONVERTED,
+             f"{where} is deprecated; its route/proxy sections have no Gateway API form"
+             + ("" if ki else " (and it is not in the input)"),
+             "move route settings to konghq.com/* annotations on the Ingress before converting, "
+             "and upstream settings to a KongUpstreamPolicy on the Service")
+
+
+def _legacy(key: str, value: str, ctx: AnnotationContext) -> None:
+    ctx.note(key, Status.UNCONVERTED, "legacy pre-1.0 annotation; current Kong controllers ignore it",
+             "replace it with konghq.com/plugins or konghq.com/override before converting")
+
+
+ROUTE_HANDLERS: dict[str, Handler] = {
+    "konghq.com/methods": _methods,
+    "konghq.com/headers-separator": _headers_separator,
+    "konghq.com/plugins": _plugins,
+    "konghq.com/protocols": _protocols,
+    "konghq.com/https-redirect-status-code": _redirect_code,
+    FORCE_SSL_REDIRECT: _force_ssl,
+    "konghq.com/strip-path": _strip_path,
+    "konghq.com/preserve-host": _preserve_host,
+    "konghq.com/host-aliases": _host_aliases,
+    "konghq.com/regex-prefix": _regex_prefix,
+    "konghq.com/regex-priority": _regex_priority,
+    "konghq.com/path-handling": _path_handling,
+    "konghq.com/snis": _snis,
+    "konghq.com/request-buffering": _keep_bool,
+    "konghq.com/response-buffering": _keep_bool,
+    "konghq.com/tags": _keep_list,
+    "konghq.com/rewrite": _rewrite,
+    "konghq.com/override": _override,
+    CLASS_ANNOTATION: _class,
+    "configuration.konghq.com": _legacy,
+    "plugins.konghq.com": _legacy,
+}
+PREFIX_HANDLERS: list[tuple[str, Handler]] = [(p.HEADERS_PREFIX, _headers)]
+SERVICE_LEVEL = frozenset(
+    f"konghq.com/{k}"
+    for k in ("protocol", "path", "connect-timeout", "read-timeout", "write-timeout", "retries", "client-cert",
+              "host-header", "upstream-policy", "tls-verify", "tls-verify-depth", "ca-certificates-secrets",
+              "ca-certificates-configmaps")
+) | {"ingress.kubernetes.io/service-upstream"}
+# Annotations that say nothing about routing and are managed by tools, not people.
+NOT_ROUTING = ("kubectl.kubernetes.io/", "meta.helm.sh/", "argocd.argoproj.io/", "deployment.kubernetes.io/")
+
+
+def handler_for(key: str) -> Handler | None:
+    if key in ROUTE_HANDLERS:
+        return ROUTE_HANDLERS[key]
+    for prefix, handler in PREFIX_HANDLERS:
+        if key.startswith(prefix):
+            return handler
+    if key in SERVICE_LEVEL:
+        return _service_level
+    return None
+
+
+def apply_route_annotations(ctx: AnnotationContext, skip: frozenset[str] = frozenset()) -> RouteTraits:
+    """Run every annotation of the object through its handler; report the ones nobody handles."""
+    annotations = ctx.meta.annotations
+    # regex-prefix and the separator change how other annotations parse: handle them first.
+    first = [k for k in ("konghq.com/regex-prefix", p.HEADERS_SEPARATOR, "konghq.com/protocols") if k in annotations]
+    ordered = first + sorted(k for k in annotations if k not in first)
+    for key in ordered:
+        if key in skip:
+            continue
+        value = annotations[key]
+        handler = handler_for(key)
+        if handler is not None:
+            try:
+                handler(key, value, ctx)
+            except p.AnnotationValueError as exc:
+                ctx.invalid(key, exc)
+        elif key.startswith(p.PREFIX):
+            ctx.note(key, Status.UNCONVERTED, "unknown Kong annotation: not carried over",
+                     "check the Kong documentation for its Gateway API replacement")
+        elif key.startswith(NOT_ROUTING):
+            ctx.note(key, Status.IGNORED, "tool bookkeeping, not routing configuration")
+        else:
+            ctx.note(key, Status.IGNORED, "not a Kong annotation: Kong ignores it, so does the conversion",
+                     "if another controller reads it, migrate it separately")
+    return ctx.traits

@@ -1,0 +1,112 @@
+"""Ingress path + pathType → Gateway API path match, keeping Kong's behaviour (REFERENCE §2.1)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from migrate.report import Status
+
+# Gateway API Exact/PathPrefix value rules (CRD pattern + CEL), REFERENCE §4.3.
+_GW_PATH_CHARS = re.compile(r"^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|%[0-9a-fA-F]{2})+$")
+_REGEX_META = set(".^$*+?{}[]\\|()")
+MAX_PATH = 1024
+
+
+@dataclass(frozen=True)
+class PathMatch:
+    type: str  # Exact | PathPrefix | RegularExpression
+    value: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"type": self.type, "value": self.value}
+
+
+@dataclass(frozen=True)
+class PathNote:
+    status: Status
+    message: str
+
+
+def escape_regex(literal: str) -> str:
+    """Escape a literal for Kong's PCRE without Python's over-escaping of `-`, `/`, `~`."""
+    return "".join("\\" + c if c in _REGEX_META else c for c in literal)
+
+
+def gateway_path_problem(value: str) -> str | None:
+    """Why `value` is not a valid Exact/PathPrefix value, or None."""
+    if not value.startswith("/"):
+        return "must start with '/'"
+    if len(value) > MAX_PATH:
+        return "longer than 1024 characters"
+    if "//" in value or "/./" in value or "/../" in value:
+        return "contains '//', '/./' or '/../'"
+    if value.endswith(("/..", "/.")):
+        return "ends with '/.' or '/..'"
+    if "%2f" in value.lower() or "#" in value:
+        return "contains '%2f' or '#'"
+    if not _GW_PATH_CHARS.match(value):
+        return "contains characters outside the Gateway API path character set"
+    return None
+
+
+def _collapse_slashes(path: str) -> str:
+    return re.sub(r"/{2,}", "/", path)
+
+
+def convert_path(path: str, path_type: str, regex_prefix: str) -> tuple[PathMatch | None, list[PathNote]]:
+    """The Gateway API match with Kong's semantics, plus report notes; None when impossible."""
+    notes: list[PathNote] = []
+    path = _collapse_slashes(path or "/")
+    if path_type == "ImplementationSpecific" and regex_prefix and path.startswith(regex_prefix):
+        pattern = path[len(regex_prefix):]
+        if not pattern:
+            return None, [PathNote(Status.ERROR, f"regex path {path!r} has an empty expression")]
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            return None, [PathNote(Status.ERROR, f"regex path {path!r} is not a valid regular expression: {exc}")]
+        notes.append(PathNote(
+            Status.CONVERTED,
+            f"regex path {path!r} -> RegularExpression {pattern!r} (Kong anchors regex paths at the start only)",
+        ))
+        return PathMatch("RegularExpression", pattern), notes
+
+    if path_type == "Exact":
+        why = gateway_path_problem(path)
+        if why is None:
+            return PathMatch("Exact", path), notes
+        notes.append(PathNote(
+            Status.WARNING,
+            f"Exact path {path!r} {why}; converted to an anchored RegularExpression matching the same string",
+        ))
+        return PathMatch("RegularExpression", escape_regex(path) + "$"), notes
+
+    if path_type == "Prefix":
+        trimmed = path.rstrip("/") or "/"
+        why = gateway_path_problem(trimmed)
+        if why is None:
+            return PathMatch("PathPrefix", trimmed), notes
+        notes.append(PathNote(
+            Status.WARNING,
+            f"Prefix path {path!r} {why}; converted to a RegularExpression matching the same segments",
+        ))
+        return PathMatch("RegularExpression", escape_regex(trimmed) + "(/.*)?$"), notes
+
+    # ImplementationSpecific without a regex marker: Kong uses the raw string as a plain prefix, so
+    # `/foo` also matches `/foobar`.  PathPrefix would stop matching those; an escaped regex keeps them.
+    if path == "/":
+        return PathMatch("PathPrefix", "/"), notes
+    if any(c in path for c in "*?[]{}()|^$\\"):
+        notes.append(PathNote(
+            Status.WARNING,
+            f"ImplementationSpecific path {path!r} looks like a glob or regex but has no regex prefix: Kong "
+            "matched it as a literal prefix, and so does the conversion (add the '/~' prefix if a regex was meant)",
+        ))
+    notes.append(PathNote(
+        Status.CONVERTED,
+        f"ImplementationSpecific path {path!r} is a raw Kong prefix (it also matches {path + 'x'!r}); "
+        f"converted to RegularExpression {escape_regex(path)!r} to keep that. Use pathType Prefix in the "
+        "Ingress first if segment-boundary matching is what you want",
+    ))
+    return PathMatch("RegularExpression", escape_regex(path)), notes

@@ -1,0 +1,110 @@
+"""The conversion: loaded documents in, Gateway API objects and a report out.  Pure: no I/O."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from migrate.convert.classes import build_selector
+from migrate.convert.emit import render_routes
+from migrate.convert.gateway import gateway_objects, plan_http_listeners, reference_grants
+from migrate.convert.gwapi import EXPERIMENTAL, GATEWAY_ALPHA
+from migrate.convert.http import iter_conflicts, translate_ingress
+from migrate.convert.options import ConvertOptions
+from migrate.convert.result import ConvertResult
+from migrate.convert.services import check_services
+from migrate.loader import SourceDoc
+from migrate.model.inventory import Inventory, build_inventory
+from migrate.model.objects import Ingress
+from migrate.report import Report, Status
+from migrate.sources import GENERATED
+
+KONG_KIND_ORDER = {"KongPlugin": 0, "KongUpstreamPolicy": 1, "BackendTLSPolicy": 2}
+
+
+def _age_key(ing: Ingress) -> tuple[str, str, str]:
+    # Kong resolves conflicts in favour of the oldest object; without timestamps, fall back to name order
+    # so the result never depends on input order.
+    return (ing.meta.creation_timestamp or "~", ing.meta.namespace, ing.meta.name)
+
+
+def select_ingresses(inventory: Inventory, options: ConvertOptions, report: Report) -> list[Ingress]:
+    selector = build_selector(options.ingress_classes, inventory.ingress_classes)
+    accepted: list[Ingress] = []
+    for ing in inventory.ingresses:
+        ok, why = selector.accepts(ing.meta.annotations, ing.ingress_class_name)
+        if ok:
+            accepted.append(ing)
+        else:
+            report.add(ing.meta.source, Status.SKIPPED, "ingress class",
+                       f"not served by Kong ({why}; Kong classes: {', '.join(sorted(selector.classes))})",
+                       "pass --ingress-class to include it")
+    return sorted(accepted, key=_age_key)
+
+
+def convert_inventory(inventory: Inventory, options: ConvertOptions, report: Report) -> ConvertResult:
+    result = ConvertResult(report=report)
+    ingresses = select_ingresses(inventory, options, report)
+    listeners = plan_http_listeners(ingresses, inventory, options, report)
+    default_winner = next((i for i in ingresses if i.default_backend or i.default_backend_resource), None)
+
+    drafts = []
+    extra: list[dict[str, Any]] = []
+    grant_requests: list[tuple[str, str, str, str, str, str, str]] = []
+    claims = []
+    for ing in ingresses:
+        tr = translate_ingress(ing, inventory=inventory, options=options, listeners=listeners, report=report,
+                               default_backend_winner=ing is default_winner)
+        drafts.extend(tr.routes)
+        extra.extend(tr.objects)
+        claims.extend(tr.claims)
+        for from_ns, plugin_ns, plugin in tr.plugin_grants:
+            grant_requests.append((plugin_ns, "gateway.networking.k8s.io", "HTTPRoute", from_ns,
+                                   "configuration.konghq.com", "KongPlugin", plugin))
+        report.add(ing.meta.source, Status.INFO, "object",
+                   f"{len(tr.routes)} route(s): " + ", ".join(sorted({d.kind for d in tr.routes})) if tr.routes
+                   else "no routes produced")
+
+    for key, owners in iter_conflicts(claims):
+        host, path = key[0], key[1]
+        desc = f"host {host} path {path.type} {path.value}" if path else f"host {host}"
+        who = "; ".join(f"{s.object_id} -> {b}" for s, b in sorted(owners, key=lambda o: str(o[0])))
+        for src, _ in owners:
+            report.add(src, Status.WARNING, "routing conflict",
+                       f"the same request ({desc}) is routed to different backends by several Ingresses ({who}); "
+                       "Gateway API gives it to the oldest route, Kong's choice may differ",
+                       "make the paths distinct, or merge the Ingresses")
+
+    check_services(drafts, inventory, options, report, result)
+
+    gwns = options.gateway_namespace
+    for lst in listeners:
+        if lst.cert and lst.cert[0] != gwns:
+            grant_requests.append((lst.cert[0], "gateway.networking.k8s.io", "Gateway", gwns, "", "Secret", lst.cert[1]))
+    route_namespaces = {d.namespace for d in drafts}
+    objects, owner = gateway_objects(listeners, route_namespaces, options, report)
+    routes = render_routes(drafts, owner, options, report)
+    grants = reference_grants(grant_requests, report)
+    kong_objects = sorted(
+        extra, key=lambda o: (KONG_KIND_ORDER.get(o["kind"], 9), o["metadata"].get("namespace", ""), o["metadata"]["name"])
+    )
+    result.objects = objects + grants + routes + kong_objects
+
+    kinds = {o["kind"] for o in result.objects}
+    experimental = sorted(kinds & EXPERIMENTAL[options.gateway_api_version])
+    if experimental:
+        report.add(GENERATED, Status.INFO, "Gateway API channel",
+                   f"{', '.join(experimental)} need the experimental-channel CRDs of Gateway API "
+                   f"{options.gateway_api_version.value}")
+    alpha = sorted(kinds & GATEWAY_ALPHA)
+    if alpha:
+        report.add(GENERATED, Status.INFO, "feature gate",
+                   f"{', '.join(alpha)} are served by Kong's controller only with the GatewayAlpha feature gate",
+                   "set ingressController.env.feature_gates: GatewayAlpha=true in the Helm values")
+    return result
+
+
+def run_convert(docs: list[SourceDoc], options: ConvertOptions, report: Report | None = None) -> ConvertResult:
+    """Convert loaded documents; never raises for bad input objects (they are reported)."""
+    report = report if report is not None else Report()
+    inventory = build_inventory(docs, report)
+    return convert_inventory(inventory, options, report)

@@ -1,0 +1,1 @@
+"""Typed, normalized views of the input Kubernetes objects."""

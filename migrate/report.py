@@ -1,0 +1,158 @@
+"""The conversion report: what became of every input object, annotation and field.
+
+Entries are data (pydantic), rendering is separate (text, markdown, json).  The report decides the
+exit code: anything UNCONVERTED or ERROR needs a human.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from enum import StrEnum
+
+from pydantic import BaseModel, Field, PrivateAttr
+
+from migrate.sources import SourceRef
+
+
+class Status(StrEnum):
+    CONVERTED = "converted"  # expressed in standard Gateway API (or a Kong CRD) with Kong's behaviour
+    KEPT = "kept"  # carried over as a Kong annotation the controller honours on the new object
+    WARNING = "warning"  # converted, but the result differs in a documented way: review it
+    UNCONVERTED = "unconverted"  # not expressed in the output: a human must act
+    ERROR = "error"  # invalid input: this object (or part) was not converted
+    IGNORED = "ignored"  # Kong ignores it too, or it is irrelevant to routing (nothing lost)
+    SKIPPED = "skipped"  # not for this migration (other ingress class, other kinds)
+    INFO = "info"  # context for the reader (feature gates, channels)
+
+
+NEEDS_HUMAN = frozenset({Status.UNCONVERTED, Status.ERROR})
+STATUS_ORDER = {s: i for i, s in enumerate(Status)}
+
+
+class Entry(BaseModel):
+    source: SourceRef
+    status: Status
+    subject: str = Field(description="what the entry is about: an annotation, a field path, the object")
+    message: str
+    action: str = Field("", description="what the user should do, when anything")
+
+    def sort_key(self) -> tuple[str, str, int | None, str, str, int, str]:
+        s = self.source
+        return (s.kind, s.namespace, None if s.index is None else s.index, s.name, self.subject,
+                STATUS_ORDER[self.status], self.message)
+
+
+class Report(BaseModel):
+    entries: list[Entry] = Field(default_factory=list)
+    input_errors: list[str] = Field(default_factory=list)
+    ignored_kinds: dict[str, int] = Field(default_factory=dict)
+    _seen: set[tuple[object, ...]] = PrivateAttr(default_factory=set)
+
+    def add(self, source: SourceRef, status: Status, subject: str, message: str, action: str = "") -> None:
+        entry = Entry(source=source, status=status, subject=subject, message=message, action=action)
+        # One annotation applied to several routes of one object is one finding, not several.
+        key = (source, status, subject, message, action)
+        if key in self._seen:
+            return
+        self._seen.add(key)
+        self.entries.append(entry)
+
+    def extend(self, other: Report) -> None:
+        for e in other.entries:
+            self.add(e.source, e.status, e.subject, e.message, e.action)
+        self.input_errors.extend(other.input_errors)
+        for k, v in other.ignored_kinds.items():
+            self.ignored_kinds[k] = self.ignored_kinds.get(k, 0) + v
+
+    @property
+    def needs_human(self) -> bool:
+        return any(e.status in NEEDS_HUMAN for e in self.entries)
+
+    def sorted_entries(self) -> list[Entry]:
+        return sorted(self.entries, key=_entry_key)
+
+    def totals(self) -> dict[str, int]:
+        counts = Counter(e.status.value for e in self.entries)
+        return {s.value: counts.get(s.value, 0) for s in Status}
+
+    def exit_code(self) -> int:
+        if self.input_errors:
+            return 2
+        return 1 if self.needs_human else 0
+
+
+def _entry_key(e: Entry) -> tuple[str, str, str, str, int, str]:
+    s = e.source
+    return (s.kind, s.namespace, s.name, e.subject, STATUS_ORDER[e.status], e.message)
+
+
+def _grouped(report: Report) -> dict[SourceRef, list[Entry]]:
+    groups: dict[SourceRef, list[Entry]] = defaultdict(list)
+    for e in report.sorted_entries():
+        key = e.source.model_copy(update={"index": e.source.index, "item": e.source.item})
+        groups[key].append(e)
+    return groups
+
+
+def render_text(report: Report) -> str:
+    lines: list[str] = []
+    for err in report.input_errors:
+        lines.append(f"input error: {err}")
+    for source, entries in _grouped(report).items():
+        lines.append(str(source))
+        for e in entries:
+            lines.append(f"  {e.status.value:<11} {e.subject}: {e.message}")
+            if e.action:
+                lines.append(f"  {'':<11} -> {e.action}")
+    if report.ignored_kinds:
+        kinds = ", ".join(f"{k} x{v}" for k, v in sorted(report.ignored_kinds.items()))
+        lines.append(f"ignored input kinds: {kinds}")
+    totals = ", ".join(f"{v} {k}" for k, v in report.totals().items() if v)
+    lines.append(f"totals: {totals or 'nothing to report'}")
+    verdict = {0: "everything converted", 1: "some items need a human (see 'unconverted'/'error')",
+               2: "input errors: some input could not be read"}[report.exit_code()]
+    lines.append(f"result: {verdict}")
+    return "\n".join(lines) + "\n"
+
+
+def render_markdown(report: Report) -> str:
+    lines = ["# Migration report", ""]
+    if report.input_errors:
+        lines += ["## Input errors", ""] + [f"- {err}" for err in report.input_errors] + [""]
+    lines += ["| object | location | status | subject | message | action |", "|---|---|---|---|---|---|"]
+    for e in report.sorted_entries():
+        cells = [e.source.object_id, e.source.location, e.status.value, e.subject, e.message, e.action]
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    lines += ["", "## Totals", ""]
+    lines += [f"- {k}: {v}" for k, v in report.totals().items() if v]
+    if report.ignored_kinds:
+        lines += [f"- ignored input kind {k}: {v}" for k, v in sorted(report.ignored_kinds.items())]
+    return "\n".join(lines) + "\n"
+
+
+def render_json(report: Report) -> str:
+    data = {
+        "exitCode": report.exit_code(),
+        "totals": report.totals(),
+        "inputErrors": report.input_errors,
+        "ignoredKinds": dict(sorted(report.ignored_kinds.items())),
+        "entries": [
+            {
+                "object": e.source.object_id,
+                "kind": e.source.kind,
+                "namespace": e.source.namespace,
+                "name": e.source.name,
+                "location": e.source.location,
+                "status": e.status.value,
+                "subject": e.subject,
+                "message": e.message,
+                "action": e.action,
+            }
+            for e in report.sorted_entries()
+        ],
+    }
+    return json.dumps(data, indent=2) + "\n"
+
+
+RENDERERS = {"text": render_text, "markdown": render_markdown, "json": render_json}

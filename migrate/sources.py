@@ -1,0 +1,39 @@
+"""Where an input object came from, so every message can name the file, document and object."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+
+class SourceRef(BaseModel):
+    """Identity of one input object: its kind/namespace/name and its position in the input."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: str = ""
+    namespace: str = ""
+    name: str = ""
+    file: str = ""
+    index: int | None = None
+    item: int | None = None
+
+    @property
+    def object_id(self) -> str:
+        if self.namespace:
+            return f"{self.kind}/{self.namespace}/{self.name}"
+        return f"{self.kind}/{self.name}"
+
+    @property
+    def location(self) -> str:
+        loc = self.file or "<generated>"
+        if self.index is not None:
+            loc += f"#{self.index}"
+        if self.item is not None:
+            loc += f".items[{self.item}]"
+        return loc
+
+    def __str__(self) -> str:
+        return f"{self.object_id} ({self.location})"
+
+
+GENERATED = SourceRef(kind="migrate", name="run")
