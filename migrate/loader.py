@@ -130,8 +130,9 @@ def _ref(obj: dict[str, Any], display: str, index: int, item: int | None) -> Sou
 
 def parse_text(text: str, display: str, out: LoadResult) -> None:
     """Parse one file's text (YAML stream or JSON) into `out`."""
-    from migrate import yamlio
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    from migrate import yamlio
 
     if display.lower().endswith(".json"):
         import json

@@ -175,9 +175,9 @@ def translate_ingress(
         out.routes.append(route)
         if redirect is not None:
             out.routes.append(_redirect_route(route, redirect, listeners))
-        for rule in route.rules:
-            for m in rule.matches:
-                backend = ",".join(f"{b.name}:{b.port}" for b in rule.backends)
+        for route_rule in route.rules:
+            for m in route_rule.matches:
+                backend = ",".join(f"{b.name}:{b.port}" for b in route_rule.backends)
                 for h in hostnames or ["*"]:
                     out.claims.append(((h, m.path, m.method, m.headers, m.grpc), src, backend))
 

@@ -42,9 +42,7 @@ def sections_for(listeners: list[ListenerPlan], hostnames: list[str], *, http: b
     """Names of the HTTP/HTTPS listeners a route with these hostnames should attach to."""
     out: list[str] = []
     for lst in listeners:
-        if lst.protocol == "HTTP" and http:
-            out.append(lst.name)
-        elif lst.protocol == "HTTPS" and https and (
+        if lst.protocol == "HTTP" and http or lst.protocol == "HTTPS" and https and (
             not hostnames or any(hostnames_intersect(lst.hostname, h) for h in hostnames)
         ):
             out.append(lst.name)
