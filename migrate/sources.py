@@ -19,9 +19,10 @@ class SourceRef(BaseModel):
 
     @property
     def object_id(self) -> str:
+        name = self.name or "<unnamed>"
         if self.namespace:
-            return f"{self.kind}/{self.namespace}/{self.name}"
-        return f"{self.kind}/{self.name}"
+            return f"{self.kind}/{self.namespace}/{name}"
+        return f"{self.kind or '<no kind>'}/{name}"
 
     @property
     def location(self) -> str:

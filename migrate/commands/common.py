@@ -27,12 +27,17 @@ def fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
     return typer.Exit(code)
 
 
-def read_inputs(paths: list[str]) -> LoadResult:
-    """Load inputs; a run with no readable object at all is a usage error (exit 2)."""
+def read_inputs(paths: list[str], *, echo_errors: bool = True) -> LoadResult:
+    """Load inputs; a run with no readable object at all is a usage error (exit 2).
+
+    `echo_errors=False` leaves reporting input errors to the caller (e.g. inside its report), except when
+    nothing at all could be read.
+    """
     stdin_text = sys.stdin.read() if "-" in paths else None
     result = load_inputs(paths, stdin_text=stdin_text)
-    for err in result.errors:
-        typer.echo(f"migrate: input error: {err}", err=True)
+    if echo_errors or not result.docs:
+        for err in result.errors:
+            typer.echo(f"migrate: input error: {err}", err=True)
     if not result.docs:
         if not result.errors:
             typer.echo("migrate: error: the input contains no Kubernetes objects", err=True)

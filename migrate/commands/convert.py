@@ -100,7 +100,7 @@ def convert(
     if not is_dns1123_label(gateway_namespace):
         raise fail(f"--gateway-namespace {gateway_namespace!r} is not a valid namespace name")
 
-    loaded = read_inputs(inputs)
+    loaded = read_inputs(inputs, echo_errors=report_file is not None)
     report = Report(input_errors=[str(e) for e in loaded.errors])
     result = run_convert(loaded.docs, options, report)
 

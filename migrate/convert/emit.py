@@ -124,6 +124,7 @@ def render_routes(drafts: list[RouteDraft], owner: dict[str, str], options: Conv
             report.add(part.source, Status.WARNING, part.kind,
                        f"attaches to {len(part.sections)} listeners; only the first {MAX_PARENT_REFS} are referenced "
                        "(Kong serves HTTP routes on every HTTP(S) listen regardless)")
+        report.add(part.source, Status.INFO, "output", f"-> {part.kind} {part.namespace}/{names[part.identity]}")
         meta: dict[str, Any] = {"name": names[part.identity], "namespace": part.namespace}
         if part.annotations:
             meta["annotations"] = dict(part.annotations)

@@ -302,7 +302,7 @@ def _build_rules(route: RouteDraft, paths: list[IngressPath], traits: RouteTrait
 def _default_backend(ingress: Ingress, inventory: Inventory, listeners: list[ListenerPlan], report: Report,
                      out: HTTPTranslation, *, winner: bool) -> None:
     src = ingress.meta.source
-    field_name = "spec.defaultBackend"
+    field_name = "spec.defaultBackend" if ingress.api_version == "networking.k8s.io/v1" else "spec.backend"
     if not winner:
         report.add(src, Status.IGNORED, field_name, "Kong uses only the oldest Ingress's default backend; this one "
                    "was ignored by Kong and is not converted", "remove it, or make it the only default backend")

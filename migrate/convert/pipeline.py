@@ -60,9 +60,8 @@ def convert_inventory(inventory: Inventory, options: ConvertOptions, report: Rep
         for from_ns, plugin_ns, plugin in tr.plugin_grants:
             grant_requests.append((plugin_ns, "gateway.networking.k8s.io", "HTTPRoute", from_ns,
                                    "configuration.konghq.com", "KongPlugin", plugin))
-        report.add(ing.meta.source, Status.INFO, "object",
-                   f"{len(tr.routes)} route(s): " + ", ".join(sorted({d.kind for d in tr.routes})) if tr.routes
-                   else "no routes produced")
+        if not tr.routes:
+            report.add(ing.meta.source, Status.INFO, "output", "no routes produced")
 
     for key, owners in iter_conflicts(claims):
         host, path = key[0], key[1]
