@@ -298,7 +298,8 @@ def render_chart(values: dict[str, Any], *, release: str = "kong", namespace: st
     if maps is not None:
         env["KONG_PORT_MAPS"] = maps
     # `env.proxy_listen` / `env.stream_listen` win over what the chart derives; the Services do not follow.
-    user_env = kv.get("env") if isinstance(kv.get("env"), dict) else {}
+    raw_env = kv.get("env")
+    user_env: dict[str, Any] = raw_env if isinstance(raw_env, dict) else {}
     for key in ("proxy_listen", "stream_listen"):
         if user_env.get(key) is not None:
             env[f"KONG_{key.upper()}"] = str(user_env[key])
