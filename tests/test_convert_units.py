@@ -10,7 +10,13 @@ from hypothesis import strategies as st
 
 from migrate.convert.classes import build_selector
 from migrate.convert.drafts import BackendDraft, MatchDraft, RouteDraft, RuleDraft
-from migrate.convert.emit import MAX_HOSTNAMES, MAX_MATCHES_PER_ROUTE, MAX_MATCHES_PER_RULE, MAX_RULES, split_route
+from migrate.convert.emit import (
+    MAX_HOSTNAMES,
+    MAX_MATCHES_PER_ROUTE,
+    MAX_MATCHES_PER_RULE,
+    MAX_RULES,
+    split_route,
+)
 from migrate.convert.listeners import hostnames_intersect
 from migrate.convert.naming import MAX_NAME, assign_unique, bounded, slug
 from migrate.convert.options import ConvertOptions
