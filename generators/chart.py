@@ -93,6 +93,8 @@ class ChartFacts:
     container_ports: tuple[ContainerPortFact, ...]
     # `ns/name` entries the controller publishes (CONTROLLER_PUBLISH_SERVICE and the UDP one).
     publish_services: tuple[str, ...] = field(default=())
+    # The proxy pods' labels the chart's Services select (`kong.selectorLabels`).
+    selector: tuple[tuple[str, str], ...] = field(default=())
 
     def service(self, name: str) -> ServiceFact | None:
         return next((s for s in self.services if s.name == name), None)
@@ -310,4 +312,7 @@ def render_chart(values: dict[str, Any], *, release: str = "kong", namespace: st
         publish.append(str(cenv.get("publish_service") or f"{namespace}/{proxy_service_name(kv, release, chart)}"))
         if cenv.get("publish_service_udp"):
             publish.append(str(cenv["publish_service_udp"]))
-    return ChartFacts(namespace, env, tuple(services), tuple(_container_ports(kv)), tuple(publish))
+    app = str(kv.get("nameOverride") or ("gateway" if chart == Chart.INGRESS else "kong"))
+    selector = (("app.kubernetes.io/name", app), ("app.kubernetes.io/component", "app"),
+                ("app.kubernetes.io/instance", release))
+    return ChartFacts(namespace, env, tuple(services), tuple(_container_ports(kv)), tuple(publish), selector)
