@@ -38,7 +38,9 @@ def _root(
 
 def _register() -> None:
     # Importing a command module registers its command on `app`.
+    from migrate.commands import check  # noqa: F401
     from migrate.commands import convert  # noqa: F401
+    from migrate.commands import helm_values  # noqa: F401
 
 
 _register()

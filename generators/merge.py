@@ -1,0 +1,239 @@
+"""Merge a plan's values into a user's values file, keeping every other key, comment and the order.
+
+Round-trip ruamel: only the keys the plan owns change (proxy http/tls ports and switches, the stream
+lists, udpProxy's switch, the controller's feature gate and UDP publish Service, env listen overrides).
+User-set stream parameters survive unless they contradict the listener (`ssl` on TCP, TCP-only flags on
+UDP).  Every change that removes something the user wrote is returned as a note.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+from generators.chart import KONG_DEFAULTS
+from generators.plan import PortPlan, StreamPort
+from generators.values import Target, plan_values, with_gate
+
+# nginx's stream `listen` rejects these together with `udp` (REFERENCE §7).
+UDP_INCOMPATIBLE = ("ssl", "backlog", "so_keepalive", "proxy_protocol")
+
+
+class MergeError(ValueError):
+    pass
+
+
+@dataclass
+class MergeResult:
+    text: str
+    values: dict[str, Any]
+    notes: list[str] = field(default_factory=list)
+
+
+def _rt() -> Any:
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.width = 4096
+    return yaml
+
+
+def _map(parent: Any, key: str, path: str) -> Any:
+    from ruamel.yaml.comments import CommentedMap
+
+    if key not in parent or parent[key] is None:
+        parent[key] = CommentedMap()
+    node = parent[key]
+    if not isinstance(node, dict):
+        raise MergeError(f"{path}{key} is a {type(node).__name__}, not a mapping")
+    return node
+
+
+def _set(node: Any, key: str, value: Any, default: Any) -> None:
+    """Set `key` only where it changes the effective value: absent keys at the wanted default stay absent."""
+    if key in node:
+        if node[key] != value or type(node[key]) is not type(value):
+            node[key] = value
+    elif value != default:
+        node[key] = value
+
+
+def _set_path(root: Any, path: tuple[str, ...], value: Any, default: Any) -> None:
+    """`_set` at a nested path, creating the parent mappings only when something must be written."""
+    node = root
+    for i, key in enumerate(path[:-1]):
+        child = node.get(key)
+        if not isinstance(child, dict):
+            if value == default and key not in node:
+                return
+            child = _map(node, key, ".".join(path[:i]) + ("." if i else ""))
+        node = child
+    _set(node, path[-1], value, default)
+
+
+def guess_indent(text: str) -> tuple[int, int]:
+    """(mapping indent, sequence dash offset) the file uses, so untouched lines keep their bytes."""
+    import re
+
+    mapping, offset = 0, -1
+    prev_key_indent: int | None = None
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        indent = len(line) - len(line.lstrip(" "))
+        if line.lstrip().startswith("- "):
+            if prev_key_indent is not None and offset < 0:
+                offset = indent - prev_key_indent
+            prev_key_indent = None
+            continue
+        if re.match(r"^\s*[^\s#'\"][^:]*:\s*(#.*)?$", line):
+            if prev_key_indent is not None and mapping == 0 and indent > prev_key_indent:
+                mapping = indent - prev_key_indent
+            prev_key_indent = indent
+        else:
+            prev_key_indent = None
+    return mapping or 2, max(offset, 0)
+
+
+def _protocol_class(entry: Any, default: str) -> str:
+    proto = entry.get("protocol") if isinstance(entry, dict) else None
+    return "UDP" if (proto or default) == "UDP" else "TCP"
+
+
+def _stream_params(old: list[str], s: StreamPort, path: str, notes: list[str], reset: bool) -> list[str]:
+    if reset:
+        return ["ssl"] if s.ssl else []
+    params = [str(p) for p in old]
+    if s.ssl and "ssl" not in params:
+        params.insert(0, "ssl")
+    if not s.ssl and "ssl" in params:
+        params.remove("ssl")
+        notes.append(f"{path}: removed `ssl` (a {s.gateway_protocol} listener must not terminate TLS)")
+    if s.protocol == "UDP":
+        dropped = [p for p in params if p.split("=")[0] in UDP_INCOMPATIBLE]
+        if dropped:
+            params = [p for p in params if p not in dropped]
+            notes.append(f"{path}: removed {', '.join(dropped)} (incompatible with `udp` in nginx's stream listen)")
+    return params
+
+
+def _merge_streams(owner: Any, key: str, plan_ports: list[StreamPort], pool: list[tuple[str, Any]], path: str,
+                   notes: list[str], reset: bool) -> None:
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    old = owner.get(key)
+    seq = CommentedSeq()
+    for s in plan_ports:
+        match = next((i for i, (_, e) in enumerate(pool)
+                      if isinstance(e, dict) and s.port in (e.get("containerPort"), e.get("servicePort"))
+                      and _protocol_class(e, "TCP") == s.protocol), None)
+        entry = pool.pop(match)[1] if match is not None else CommentedMap()
+        entry["containerPort"] = s.port
+        entry["servicePort"] = s.port
+        entry["protocol"] = s.protocol
+        params = _stream_params(list(entry.get("parameters") or []), s, f"{path}{key} entry {s.port}/{s.protocol}",
+                                notes, reset)
+        if (params or "parameters" in entry) and list(entry.get("parameters") or []) != params:
+            entry["parameters"] = params
+        seq.append(entry)
+    if old is None and not seq:
+        return
+    if isinstance(old, list) and len(old) == len(seq) and all(a is b for a, b in zip(old, seq, strict=True)):
+        return  # unchanged: keep the user's sequence and its comments
+    owner[key] = seq
+
+
+def merge_values(text: str, plan: PortPlan, target: Target, *, reset_parameters: bool = False) -> MergeResult:
+    """`text` (a values file) with the plan's keys applied; raises MergeError for a file it cannot edit."""
+    from ruamel.yaml.comments import CommentedMap
+    from ruamel.yaml.error import YAMLError
+
+    yaml = _rt()
+    try:
+        root = yaml.load(text) if text.strip() else None
+    except YAMLError as exc:
+        raise MergeError(f"malformed YAML: {str(exc).splitlines()[0]}") from None
+    root = CommentedMap() if root is None else root
+    if not isinstance(root, dict):
+        raise MergeError("the values file is not a mapping")
+    indent, offset = guess_indent(text)
+    yaml.indent(mapping=indent, sequence=offset + 2, offset=offset)
+
+    notes: list[str] = []
+    wanted = plan_values(plan, target)
+    kong_path = "".join(f"{p}." for p in target.kong_prefix)
+    kong = root
+    for p in target.kong_prefix:
+        kong = _map(kong, p, "")
+    want_kong = wanted.get("gateway", wanted) if target.kong_prefix else wanted
+    proxy = _map(kong, "proxy", kong_path)
+    defaults = KONG_DEFAULTS["proxy"]
+    _set(proxy, "enabled", True, True)
+    for block in ("http", "tls"):
+        for k, v in want_kong["proxy"][block].items():
+            if k != "parameters":
+                _set_path(proxy, (block, k), v, defaults[block].get(k))
+    tls = proxy.get("tls") if isinstance(proxy.get("tls"), dict) else {}
+    if "parameters" in tls and tls["parameters"] is None:
+        tls["parameters"] = list(defaults["tls"]["parameters"])
+        notes.append(f"{kong_path}proxy.tls.parameters: was null (the chart fails to render); set to [http2]")
+    if "overrideServiceTargetPort" in tls:
+        del tls["overrideServiceTargetPort"]
+        notes.append(f"{kong_path}proxy.tls.overrideServiceTargetPort: removed (KIC reads HTTPS from the listen the "
+                     "Service targets; an override can turn the HTTPS listener into HTTP)")
+
+    udp_node = kong.get("udpProxy") if isinstance(kong.get("udpProxy"), dict) else None
+    pool: list[tuple[str, Any]] = [("proxy.stream", e) for e in (proxy.get("stream") or [])]
+    pool += [("udpProxy.stream", e) for e in ((udp_node or {}).get("stream") or [])]
+    _merge_streams(proxy, "stream", plan.proxy_streams, pool, f"{kong_path}proxy.", notes, reset_parameters)
+    if plan.separate_udp:
+        udp = _map(kong, "udpProxy", kong_path)
+        _set(udp, "enabled", True, False)
+        _merge_streams(udp, "stream", plan.separate_udp, pool, f"{kong_path}udpProxy.", notes, reset_parameters)
+    elif udp_node is not None:
+        if udp_node.get("stream"):
+            udp_node["stream"] = []
+        _set(udp_node, "enabled", False, False)
+    for where, e in pool:
+        port = e.get("containerPort") if isinstance(e, dict) else e
+        notes.append(f"{kong_path}{where}: removed the entry for port {port} (no Gateway listener uses it)")
+
+    env = kong.get("env")
+    if isinstance(env, dict):
+        for key in ("proxy_listen", "stream_listen"):
+            if key in env:
+                del env[key]
+                notes.append(f"{kong_path}env.{key}: removed (it overrides the listens the chart derives from "
+                             "proxy.*, so Kong would not listen where the Service sends traffic)")
+
+    _merge_controller(root, wanted, plan, target, notes)
+    out = io.StringIO()
+    yaml.dump(root, out)
+    from migrate.yamlio import load_yaml_stream
+
+    merged_text = out.getvalue()
+    return MergeResult(merged_text, next(iter(load_yaml_stream(merged_text))) or {}, notes)
+
+
+def _merge_controller(root: Any, wanted: dict[str, Any], plan: PortPlan, target: Target, notes: list[str]) -> None:
+    prefix = "".join(f"{p}." for p in target.controller_prefix)
+    node = root
+    for p in target.controller_prefix:
+        if not plan.has_l4 and p not in node:
+            return
+        node = _map(node, p, "")
+    ic = node.get("ingressController")
+    if not plan.has_l4 and not (isinstance(ic, dict) and isinstance(ic.get("env"), dict)):
+        return
+    env = _map(_map(node, "ingressController", prefix), "env", f"{prefix}ingressController.")
+    if plan.has_l4:
+        gates = env.get("feature_gates")
+        _set(env, "feature_gates", with_gate(str(gates or "")), None)
+    if plan.separate_udp:
+        _set(env, "publish_service_udp", target.udp_service(), None)
+    elif "publish_service_udp" in env:
+        del env["publish_service_udp"]
+        notes.append(f"{prefix}ingressController.env.publish_service_udp: removed (no separate UDP Service)")
+    del wanted

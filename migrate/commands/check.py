@@ -1,0 +1,147 @@
+"""`migrate check`: predict the listener status Kong's controller will set for Gateways, before applying."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from migrate.cli import app
+from migrate.commands.common import EXIT_NEEDS_HUMAN, EXIT_USAGE, fail, write_stdout
+from migrate.commands.helm_values import ChartOpt, load_gateways
+
+CONDITION_TYPES = ("Accepted", "Conflicted", "ResolvedRefs", "Programmed")
+
+
+class CheckFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+
+
+def _cell(status: Any, type_: str) -> str:
+    c = status.condition(type_)
+    if c is None:
+        return "-"  # Kong's controller sets no condition of this type
+    return c.status if c.reason == type_ else f"{c.status}/{c.reason}"
+
+
+def render_table(rows: list[list[str]]) -> str:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return "".join("  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() + "\n" for r in rows)
+
+
+def _listens_from_values(path: Path, chart: ChartOpt, release: str, namespace: str) -> tuple[list[Any], Any]:
+    from generators.chart import Chart, ChartRenderError, render_chart
+    from generators.values import Target
+    from migrate.kongstatus.fixes import FixContext
+    from migrate.kongstatus.listens import kong_listens_from_values
+    from migrate.loader import load_inputs
+
+    loaded = load_inputs([str(path)])
+    if loaded.errors:
+        raise fail(str(loaded.errors[0]))
+    values = loaded.docs[0].obj if loaded.docs else {}
+    try:
+        facts = render_chart(values, release=release, namespace=namespace, chart=Chart(chart.value))
+        listens = kong_listens_from_values(values, release=release, namespace=namespace, chart=chart.value)
+    except ChartRenderError as exc:
+        raise fail(f"{path}: the chart would not render these values: {exc}") from None
+    target = Target(Chart(chart.value), release, namespace)
+    udp = next((f"{namespace}/{s.name}" for s in facts.services if s.name.endswith("-udp-proxy")), "")
+    ctx = FixContext(True, "".join(f"{p}." for p in target.kong_prefix),
+                     "".join(f"{p}." for p in target.controller_prefix),
+                     udp if udp and udp not in facts.publish_services else "")
+    return listens, ctx
+
+
+def _listens_from_services(paths: list[str], proxy_listen: str, stream_listen: str) -> tuple[list[Any], Any]:
+    from migrate.kongstatus.fixes import FixContext
+    from migrate.kongstatus.listens import ListenSyntaxError, kong_listens_from_services
+    from migrate.loader import load_inputs
+
+    loaded = load_inputs(paths)
+    if loaded.errors:
+        raise fail(str(loaded.errors[0]))
+    services = [d.obj for d in loaded.docs if d.obj.get("kind") == "Service"]
+    if not services:
+        raise fail("--service: no Service objects found")
+    try:
+        listens = kong_listens_from_services(services, proxy_listen, stream_listen)
+    except ListenSyntaxError as exc:
+        raise fail(f"--proxy-listen/--stream-listen: {exc}") from None
+    return listens, FixContext(helm=False)
+
+
+@app.command()
+def check(
+    inputs: Annotated[list[str], typer.Argument(help="Gateway manifests: files, directories or - for stdin.",
+                                                metavar="INPUT...")],
+    values_file: Annotated[Path | None, typer.Option("--values", help="Kong Helm values file.")] = None,
+    service: Annotated[list[str] | None, typer.Option(help="Kong proxy (publish) Service manifest(s), for installs "
+                                                      "without Helm; use with --proxy-listen/--stream-listen.")] = None,
+    proxy_listen: Annotated[str, typer.Option(help="Kong's proxy_listen (KONG_PROXY_LISTEN).")] = "off",
+    stream_listen: Annotated[str, typer.Option(help="Kong's stream_listen (KONG_STREAM_LISTEN).")] = "off",
+    chart: Annotated[ChartOpt, typer.Option(help="Chart the values are for.")] = ChartOpt.KONG,
+    release: Annotated[str, typer.Option(help="Helm release name.")] = "kong",
+    namespace: Annotated[str, typer.Option(help="Namespace Kong is installed in.")] = "kong",
+    gateway: Annotated[str | None, typer.Option(help="Only this Gateway (NS/NAME).")] = None,
+    output: Annotated[CheckFormat, typer.Option("-o", "--output", help="text table or json.")] = CheckFormat.TEXT,
+) -> None:
+    """Predict each Gateway listener's Accepted/Conflicted/ResolvedRefs/Programmed status under Kong.
+
+    Exit codes: 0 every listener would be Programmed; 1 some listener would not (the fix is printed);
+    2 usage or input errors.
+    """
+    from migrate.kongstatus.fixes import fix_for
+    from migrate.kongstatus.predict import predict_listener_status
+
+    if (values_file is None) == (not service):
+        raise fail("give either --values FILE or --service FILE (with --proxy-listen/--stream-listen)")
+    gateways, input_failed = load_gateways(inputs, gateway)
+    if values_file is not None:
+        listens, ctx = _listens_from_values(values_file, chart, release, namespace)
+    else:
+        listens, ctx = _listens_from_services(service or [], proxy_listen, stream_listen)
+    statuses = predict_listener_status(gateways, listens)
+    failing = [s for s in statuses if not s.programmed]
+    fixes = {id(s): fix_for(s, listens, ctx) for s in failing}
+
+    if output == CheckFormat.JSON:
+        doc = {
+            "kongListens": [{"protocol": kl.protocol, "port": kl.port, "service": kl.service,
+                             "servicePortName": kl.port_name, "targetPort": kl.target_port} for kl in listens],
+            "listeners": [_json(s, fixes.get(id(s), [])) for s in statuses],
+            "programmed": len(statuses) - len(failing),
+            "total": len(statuses),
+        }
+        write_stdout(json.dumps(doc, indent=2) + "\n")
+    else:
+        rows = [["GATEWAY", "LISTENER", "PROTOCOL", "PORT", *(t.upper() for t in CONDITION_TYPES)]]
+        rows += [[s.gateway, s.listener.name, s.listener.protocol, str(s.listener.port),
+                  *(_cell(s, t) for t in CONDITION_TYPES)] for s in statuses]
+        text = render_table(rows)
+        available = ", ".join(f"{kl.protocol} {kl.port}" for kl in listens) or "none"
+        text += f"\nKong listens the controller sees: {available}\n"
+        for s in failing:
+            text += f"\n{s.gateway} listener {s.listener.name!r} ({', '.join(s.reasons)}):\n"
+            text += "".join(f"  fix: {f}\n" for f in fixes[id(s)])
+        text += (f"\n{len(statuses) - len(failing)} of {len(statuses)} listener(s) would be Programmed. "
+                 "certificateRefs are not resolved (no Secrets are read).\n")
+        write_stdout(text)
+    if input_failed:
+        raise typer.Exit(EXIT_USAGE)
+    raise typer.Exit(EXIT_NEEDS_HUMAN if failing else 0)
+
+
+def _json(status: Any, fixes: list[str]) -> dict[str, Any]:
+    lst = status.listener
+    return {
+        "gateway": status.gateway, "listener": lst.name, "protocol": lst.protocol, "port": lst.port,
+        "hostname": lst.hostname, "programmed": status.programmed,
+        "conditions": [{"type": c.type, "status": c.status, "reason": c.reason, "message": c.message}
+                       for c in status.conditions],
+        "supportedKinds": list(status.supported_kinds), "fixes": fixes,
+    }
