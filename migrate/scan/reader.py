@@ -1,0 +1,126 @@
+"""Read-only API access: paginated GET lists and single GETs, with errors a user can act on.
+
+Only the GET method is ever sent.  Requests go through the official client's ApiClient (auth, TLS,
+proxies as kubeconfig says) with raw JSON responses, so core kinds and CRDs share one code path.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from migrate.scan.kinds import PARTIAL_METADATA_LIST, Resource
+
+DEFAULT_PAGE_SIZE = 500
+
+
+class ScanError(Exception):
+    """An API call failed in a way the user must hear about; `status` 0 means no HTTP answer."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class Unreachable(ScanError):
+    pass
+
+
+def explain(status: int, verb: str, what: str, server: str, body: str = "") -> str:
+    """The message for a failed call: what happened and what to do, never a stack trace."""
+    detail = ""
+    with contextlib.suppress(ValueError, AttributeError):
+        detail = str(json.loads(body).get("message") or "")
+    if status == 401:
+        return (f"the API server {server} rejected the credentials (401 Unauthorized) on {verb} {what}: they are "
+                "missing or expired; log in again (refresh the kubeconfig token) and retry")
+    if status == 403:
+        return (f"permission denied (403 Forbidden): cannot {verb} {what}"
+                + (f" ({detail})" if detail else "") + "; grant the role printed by `migrate scan --print-rbac`")
+    if status == 404:
+        return f"{what} is not served by this API server (404 Not Found)"
+    return f"{verb} {what} failed: HTTP {status}" + (f": {detail}" if detail else "")
+
+
+@dataclass
+class Reader:
+    api: Any  # kubernetes.client.ApiClient
+    server: str
+    page_size: int = DEFAULT_PAGE_SIZE
+    timeout: float = 30.0
+    on_page: Callable[[str, int], None] | None = None  # progress: (what, objects so far)
+
+    def _get(self, path: str, query: list[tuple[str, str]], accept: str, verb: str, what: str) -> dict[str, Any]:
+        import urllib3
+
+        method, url, headers, _, _ = self.api.param_serialize(
+            "GET", path, query_params=query, header_params={"Accept": accept}, auth_settings=["BearerToken"])
+        try:
+            resp = self.api.call_api(method, url, header_params=headers, _request_timeout=self.timeout)
+            data = resp.read()
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            reason = getattr(exc, "reason", None) or exc
+            raise Unreachable(0, f"cannot reach the API server {self.server}: {reason}; check the kubeconfig "
+                                 "context and that the cluster is running") from None
+        except Exception as exc:  # the client wraps TLS failures into ApiException(status=0)
+            if getattr(exc, "status", None) == 0:
+                raise Unreachable(0, f"cannot reach the API server {self.server}: {getattr(exc, 'reason', exc)}")\
+                    from None
+            raise
+        if not 200 <= resp.status < 300:
+            body = data.decode("utf-8", "replace") if isinstance(data, bytes) else str(data)
+            raise ScanError(resp.status, explain(resp.status, verb, what, self.server, body))
+        try:
+            parsed = json.loads(data)
+        except ValueError:
+            raise ScanError(resp.status, f"{verb} {what}: the API server answered with non-JSON data") from None
+        if not isinstance(parsed, dict):
+            raise ScanError(resp.status, f"{verb} {what}: unexpected answer from the API server")
+        return parsed
+
+    def get_json(self, path: str, what: str) -> dict[str, Any]:
+        return self._get(path, [], "application/json", "get", what)
+
+    def get(self, res: Resource, name: str, namespace: str | None = None) -> dict[str, Any]:
+        return self._get(res.path(namespace, name), [], "application/json", "get", f"{res.rbac_resource} {name}")
+
+    def list(self, res: Resource, namespace: str | None = None, label_selector: str = "",
+             field_selector: str = "") -> Iterator[dict[str, Any]]:
+        """Every object of `res` (in `namespace`, or all), one page of `page_size` at a time."""
+        what = res.rbac_resource + (f" in namespace {namespace}" if namespace else
+                                    " in all namespaces" if res.namespaced else "")
+        accept = PARTIAL_METADATA_LIST if res.metadata_only else "application/json"
+        token = ""
+        count = 0
+        while True:
+            query = [("limit", str(self.page_size))]
+            if token:
+                query.append(("continue", token))
+            if label_selector:
+                query.append(("labelSelector", label_selector))
+            if field_selector:
+                query.append(("fieldSelector", field_selector))
+            page = self._get(res.path(namespace), query, accept, "list", what)
+            items = page.get("items") or []
+            for item in items:
+                if isinstance(item, dict):
+                    count += 1
+                    yield item
+            if self.on_page:
+                self.on_page(what, count)
+            token = str((page.get("metadata") or {}).get("continue") or "")
+            if not token:
+                return
+
+    def served(self, group_version_path: str) -> set[str] | None:
+        """Plural names served under one API group version; None when the group version is not served."""
+        try:
+            doc = self.get_json(group_version_path, group_version_path)
+        except ScanError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return {str(r.get("name")) for r in doc.get("resources") or [] if isinstance(r, dict)}
