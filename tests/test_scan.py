@@ -267,14 +267,16 @@ def test_only_get_requests_are_sent(cluster: FakeCluster, tmp_path: Path) -> Non
 KONG_LABELS = {"app.kubernetes.io/name": "kong", "app.kubernetes.io/instance": "kong"}
 
 
-def kong_proxy(c: FakeCluster) -> None:
-    c.add(k.SERVICES, service("kong-kong-proxy", "kong", KONG_LABELS, selector=KONG_LABELS, ports=[
-        {"name": "kong-proxy", "port": 80, "targetPort": 8000, "protocol": "TCP"}]))
+def kong_proxy(c: FakeCluster, listen: str = "0.0.0.0:8000, [::]:8000", tls_service_port: int | None = None) -> None:
+    ports = [{"name": "kong-proxy", "port": 80, "targetPort": 8000, "protocol": "TCP"}]
+    if tls_service_port:
+        ports.append({"name": "kong-proxy-tls", "port": tls_service_port, "targetPort": 8443, "protocol": "TCP"})
+    c.add(k.SERVICES, service("kong-kong-proxy", "kong", KONG_LABELS, selector=KONG_LABELS, ports=ports))
     c.add(k.SERVICES, service("kong-kong-admin", "kong", KONG_LABELS, selector=KONG_LABELS))
     c.add(k.DEPLOYMENTS, {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {
         "name": "kong-kong", "namespace": "kong", "labels": KONG_LABELS}, "spec": {"template": {
             "metadata": {"labels": KONG_LABELS}, "spec": {"containers": [{"name": "proxy", "env": [
-                {"name": "KONG_PROXY_LISTEN", "value": "0.0.0.0:8000, [::]:8000"},
+                {"name": "KONG_PROXY_LISTEN", "value": listen},
                 {"name": "KONG_STREAM_LISTEN", "value": "off"}]}]}}}})
 
 
@@ -287,6 +289,22 @@ def test_finds_the_kong_proxy_by_chart_labels(cluster: FakeCluster, tmp_path: Pa
     assert "kong proxy: KONG_PROXY_LISTEN=0.0.0.0:8000, [::]:8000" in result.stderr
     selectors = [r.query.get("labelSelector") for r in cluster.requests("/services")]
     assert "app.kubernetes.io/name=kong" in selectors
+
+
+def test_planned_listeners_are_checked_against_the_live_proxy(cluster: FakeCluster, tmp_path: Path) -> None:
+    # Kong listens for TLS on 8443, but the proxy Service publishes it on 8443, not on the Gateway's 443.
+    kong_proxy(cluster, listen="0.0.0.0:8000, 0.0.0.0:8443 http2 ssl", tls_service_port=8443)
+    load(cluster, [ingress("a", "shop", "a.example.com", "web", tls_secret="a-tls"), service("web", "shop"),
+                   secret("a-tls", "shop")])
+    result = scan(cluster, tmp_path, "--report-format", "json")
+    notes = json.loads(result.stderr)["readiness"]
+    checked = {n["subject"]: n for n in notes if n["subject"].startswith("Gateway kong/kong listener")}
+    http = next(n for s, n in checked.items() if "(80/HTTP)" in s)
+    https = next(n for s, n in checked.items() if "(443/HTTPS)" in s)
+    assert http["level"] == "info"
+    assert https["level"] == "needs-human" and "PortUnavailable" in https["message"]
+    assert "proxy.tls.servicePort: 443" in https["action"]
+    assert result.exit_code == 1
 
 
 def test_proxy_service_flag(cluster: FakeCluster, tmp_path: Path) -> None:

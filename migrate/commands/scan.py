@@ -168,31 +168,30 @@ def scan(
 
 def _listener_check(snap: Snapshot, objects: list[dict[str, Any]]) -> list[Note]:
     """Run `check`'s listener-status prediction on the planned Gateways against the live Kong listens."""
+    from migrate.kongstatus.fixes import FixContext, fix_for
+    from migrate.kongstatus.gateways import GatewayError, parse_gateway
+    from migrate.kongstatus.listens import ListenSyntaxError, kong_listens_from_services
+    from migrate.kongstatus.predict import predict_listener_status
     from migrate.scan.collect import Note
 
     proxy = snap.proxy
     assert proxy is not None
-    try:
-        from migrate.kongstatus.gateways import parse_gateway
-        from migrate.kongstatus.listens import kong_listens_from_services
-        from migrate.kongstatus.predict import predict_listener_status
-    except ImportError:
-        return [Note("warning", "listener check", "check unavailable: the `check` listener-status logic is not in "
-                     "this build, so the planned listeners were not checked against the live Kong listens",
-                     "compare the Gateway listeners with the Kong proxy ports and listen strings above")]
     if "KONG_PROXY_LISTEN" not in proxy.env:
-        return [Note("warning", "listener check", "Kong's listen strings were not read: listeners not checked")]
-    listens = kong_listens_from_services([proxy.manifest], proxy.env["KONG_PROXY_LISTEN"],
-                                         proxy.env.get("KONG_STREAM_LISTEN", "off"))
-    gateways = [parse_gateway(o) for o in objects if o.get("kind") == "Gateway"]
+        return [Note("warning", "listener check", "Kong's listen strings were not read: the planned listeners "
+                     "were not checked against the live proxy")]
+    try:
+        listens = kong_listens_from_services([proxy.manifest], proxy.env["KONG_PROXY_LISTEN"],
+                                             proxy.env.get("KONG_STREAM_LISTEN", "off"))
+        gateways = [parse_gateway(o) for o in objects if o.get("kind") == "Gateway"]
+    except (ListenSyntaxError, GatewayError) as exc:
+        return [Note("needs-human", "listener check", f"cannot check the planned listeners: {exc}")]
     notes = []
     for status in predict_listener_status(gateways, listens):
         lst = status.listener
         where = f"Gateway {status.gateway} listener {lst.name} ({lst.port}/{lst.protocol})"
         if status.programmed:
-            notes.append(Note("info", where, "would be Programmed by the live Kong proxy"))
+            notes.append(Note("info", where, "the live Kong proxy would program it"))
         else:
-            notes.append(Note("needs-human", where, f"would not be programmed: {', '.join(status.reasons)}",
-                              "change the Kong proxy Service ports / listens (Helm values proxy.http, proxy.tls, "
-                              "proxy.stream) to serve this port and protocol"))
+            notes.append(Note("needs-human", where, f"would not be programmed by the live Kong proxy: "
+                              f"{', '.join(status.reasons)}", "; ".join(fix_for(status, listens, FixContext()))))
     return notes
