@@ -15,8 +15,15 @@ from typing import Any
 from migrate.sources import SourceRef
 
 INPUT_SUFFIXES = (".yaml", ".yml", ".json")
-# Inputs are manifests; anything this large is a mistake or an attack, and is refused up front.
-MAX_INPUT_BYTES = 64 * 1024 * 1024
+# Inputs are manifests; anything this large is a mistake or an attack, and is refused up front
+# (before reading it: parsing 32 MiB of YAML already takes ~10 s and ~1 GB of memory).
+MAX_INPUT_BYTES = 32 * 1024 * 1024
+# YAML aliases share one parsed node, but everything downstream (validation, str(), output) walks the
+# expanded tree, so a "billion laughs" document costs exponential time.  A document whose aliases
+# expand it beyond this many times its written size (and beyond a floor small enough to never bother
+# a real manifest) is refused.
+MAX_ALIAS_EXPANSION = 4
+ALIAS_EXPANSION_FLOOR = 10_000
 
 
 @dataclass(frozen=True)
@@ -76,12 +83,24 @@ def expand_paths(paths: Iterable[str]) -> tuple[list[str], list[InputError]]:
     return found, errors
 
 
+def _too_large(size: int) -> ValueError:
+    return ValueError(f"input is {size} bytes; inputs larger than {MAX_INPUT_BYTES} bytes "
+                      f"({MAX_INPUT_BYTES // (1024 * 1024)} MiB) are refused: split it into several files")
+
+
 def _read_text(name: str, stdin_text: str | None) -> str:
     if name == "-":
-        return stdin_text if stdin_text is not None else sys.stdin.read()
-    data = Path(name).read_bytes()
-    if len(data) > MAX_INPUT_BYTES:
-        raise ValueError(f"file is {len(data)} bytes; inputs larger than {MAX_INPUT_BYTES} bytes are refused")
+        text = stdin_text if stdin_text is not None else sys.stdin.read()
+        if len(text) > MAX_INPUT_BYTES:
+            raise _too_large(len(text))
+        return text
+    path = Path(name)
+    size = path.stat().st_size
+    if size > MAX_INPUT_BYTES:
+        raise _too_large(size)
+    data = path.read_bytes()
+    if len(data) > MAX_INPUT_BYTES:  # grew since stat (a pipe or a file being written)
+        raise _too_large(len(data))
     if b"\x00" in data:
         raise ValueError("file contains NUL bytes: not a YAML or JSON manifest")
     try:
@@ -128,6 +147,67 @@ def _ref(obj: dict[str, Any], display: str, index: int, item: int | None) -> Sou
     )
 
 
+class _AliasBomb(Exception):
+    pass
+
+
+def alias_expansion_problem(doc: Any) -> str | None:
+    """Why the aliases in `doc` make it too costly to process, or None.
+
+    Sizes are memoized per shared node, so this costs one pass over the written nodes whatever the
+    expansion; a recursive alias (a node containing itself) is refused as well.
+    """
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+    written = 0
+
+    def size(node: Any) -> int:
+        nonlocal written
+        if isinstance(node, dict):
+            children: Iterable[Any] = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            return 1
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in active:
+            raise _AliasBomb("a YAML alias refers to a node that contains it (recursive alias)")
+        active.add(key)
+        total = 1 + (len(node) if isinstance(node, dict) else 0)  # the node and its keys
+        written += total
+        for child in children:
+            if isinstance(child, dict | list):
+                total += size(child)
+            else:
+                total += 1
+                written += 1
+        active.discard(key)
+        sizes[key] = total
+        return total
+
+    try:
+        expanded = size(doc)
+    except _AliasBomb as exc:
+        return str(exc)
+    except RecursionError:
+        return "YAML nesting too deep"
+    if expanded > max(ALIAS_EXPANSION_FLOOR, MAX_ALIAS_EXPANSION * written):
+        return (f"YAML aliases expand this document to {expanded} nodes from {written} written ones; "
+                "refused as a possible alias bomb (write the repeated parts out instead of using aliases)")
+    return None
+
+
+def _object_label(doc: Any) -> str:
+    if not isinstance(doc, dict):
+        return ""
+    meta = doc.get("metadata")
+    meta = meta if isinstance(meta, dict) else {}
+    parts = [doc.get("kind"), meta.get("namespace"), meta.get("name")]
+    return "/".join(p for p in parts if isinstance(p, str) and p) + ": " if isinstance(parts[0], str) else ""
+
+
 def parse_text(text: str, display: str, out: LoadResult) -> None:
     """Parse one file's text (YAML stream or JSON) into `out`."""
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
@@ -145,6 +225,8 @@ def parse_text(text: str, display: str, out: LoadResult) -> None:
         _expand_document(doc, display, 0, out)
         return
     index = 0
+    # Without an anchor there can be no alias: skip the expansion check on the common path.
+    may_alias = "&" in text
     stream = yamlio.load_yaml_stream(text)
     while True:
         try:
@@ -171,6 +253,12 @@ def parse_text(text: str, display: str, out: LoadResult) -> None:
         except RecursionError:
             out.errors.append(InputError(display, "YAML nesting too deep", index))
             return
+        if may_alias:
+            bomb = alias_expansion_problem(doc)
+            if bomb:
+                out.errors.append(InputError(display, _object_label(doc) + bomb, index))
+                index += 1
+                continue
         _expand_document(doc, display, index, out)
         index += 1
 

@@ -105,12 +105,16 @@ def convert(
     result = run_convert(loaded.docs, options, report)
 
     header = output_header(options)
+    rendered = RENDERERS[report_format.value](report)
     if output_dir is not None:
         from migrate.fileio import RefuseOverwrite, write_files
 
         files = files_by_namespace(result.objects, result.patches, output, header)
+        targets = {output_dir / name: text for name, text in files.items()}
+        if report_file is not None:  # one all-or-nothing write: never outputs without their report
+            targets[report_file] = rendered
         try:
-            write_files({output_dir / name: text for name, text in files.items()}, force=force)
+            write_files(targets, force=force)
         except RefuseOverwrite as exc:
             raise fail(str(exc)) from None
         except OSError as exc:
@@ -118,9 +122,8 @@ def convert(
     else:
         write_stdout(render_objects(result.objects + result.patches, output, header))
 
-    rendered = RENDERERS[report_format.value](report)
-    if report_file is not None:
+    if report_file is not None and output_dir is None:
         write_text_file(report_file, rendered, force)
-    else:
+    elif report_file is None:
         typer.echo(rendered, err=True, nl=False)
     raise typer.Exit(report.exit_code())
