@@ -42,6 +42,7 @@ def _register() -> None:
     from migrate.commands import convert  # noqa: F401
     from migrate.commands import helm_values  # noqa: F401
     from migrate.commands import scan  # noqa: F401
+    from migrate.commands import verify  # noqa: F401
 
 
 _register()

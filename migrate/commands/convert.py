@@ -75,6 +75,9 @@ def convert(
     report_file: Annotated[Path | None, typer.Option("--report", help="Write the report to FILE (default: stderr).")]
     = None,
     report_format: Annotated[ReportFormat, typer.Option(help="Report format.")] = ReportFormat.TEXT,
+    verify_routing: Annotated[bool, typer.Option(
+        "--verify", help="Check with migrate verify that the output routes every probe request as Kong did; "
+        "differences are reported as unconverted (exit 1).")] = False,
 ) -> None:
     """Convert Ingresses (and Kong's TCPIngress/UDPIngress/KongIngress) into Gateway API objects.
 
@@ -103,6 +106,10 @@ def convert(
     loaded = read_inputs(inputs, echo_errors=report_file is not None)
     report = Report(input_errors=[str(e) for e in loaded.errors])
     result = run_convert(loaded.docs, options, report)
+    if verify_routing:
+        from migrate.verify.report_hook import add_verification
+
+        add_verification(report, loaded.docs, result.objects, options)
 
     header = output_header(options)
     rendered = RENDERERS[report_format.value](report)

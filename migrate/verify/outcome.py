@@ -1,0 +1,137 @@
+"""The vocabulary both routing models share: a probe request, and what happens to it.
+
+Both models answer the same question for a `Request` — which backend (or redirect, or status) and with
+which upstream path and plugins — so the comparison is plain equality of `Outcome.key()`.  Sources
+(which object produced the answer) are carried for the report but never compared.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from math import gcd
+
+HTTP = "http"
+HTTPS = "https"
+
+
+@dataclass(frozen=True, order=True)
+class Request:
+    scheme: str  # http | https
+    host: str  # lower case, no port
+    path: str
+    method: str = "GET"
+    headers: tuple[tuple[str, str], ...] = ()  # (lower-cased name, value), sorted by name
+
+    def header(self, name: str) -> str | None:
+        name = name.lower()
+        for key, value in self.headers:
+            if key == name:
+                return value
+        return None
+
+    def describe(self) -> str:
+        text = f"{self.scheme} {self.method} {self.host}{self.path}"
+        if self.headers:
+            text += " " + " ".join(f"{k}={v}" for k, v in self.headers)
+        return text
+
+    def as_dict(self) -> dict[str, object]:
+        return {"scheme": self.scheme, "method": self.method, "host": self.host, "path": self.path,
+                "headers": dict(self.headers), "text": self.describe()}
+
+
+BACKEND = "backend"
+REDIRECT = "redirect"
+STATUS = "status"
+NO_TLS = "no-tls"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    kind: str  # backend | redirect | status | no-tls
+    backends: tuple[tuple[str, int], ...] = ()  # ("namespace/service:port", relative weight)
+    status: int | None = None  # redirect or response status code
+    location: str = ""  # redirect target
+    upstream_path: str | None = None  # the path sent to the backend (after strip-path / rewrites)
+    plugins: tuple[str, ...] = ()  # "KongPlugin ns/name" | "KongClusterPlugin name", sorted
+    detail: str = field(default="", compare=False)  # why, for the reader
+    sources: tuple[str, ...] = field(default=(), compare=False)  # responsible objects
+
+    def key(self) -> tuple[object, ...]:
+        return (self.kind, self.backends, self.status, self.location, self.upstream_path, self.plugins)
+
+    def describe(self) -> str:
+        if self.kind == BACKEND:
+            parts = [", ".join(b if len(self.backends) == 1 else f"{b} (weight {w})" for b, w in self.backends)]
+            if self.upstream_path is not None:
+                parts.append(f"upstream path {self.upstream_path}")
+            if self.plugins:
+                parts.append("plugins " + ", ".join(self.plugins))
+            text = "backend " + "; ".join(parts)
+        elif self.kind == REDIRECT:
+            text = f"redirect {self.status} to {self.location}"
+        elif self.kind == NO_TLS:
+            text = "no certificate for this host (TLS handshake fails)"
+        else:
+            text = f"status {self.status}"
+        if self.detail:
+            text += f" ({self.detail})"
+        return text
+
+    def as_dict(self) -> dict[str, object]:
+        return {"kind": self.kind, "backends": [{"backend": b, "weight": w} for b, w in self.backends],
+                "status": self.status, "location": self.location or None, "upstreamPath": self.upstream_path,
+                "plugins": list(self.plugins), "detail": self.detail, "sources": list(self.sources),
+                "text": self.describe()}
+
+
+def not_found(detail: str = "no route matches", sources: tuple[str, ...] = ()) -> Outcome:
+    return Outcome(STATUS, status=404, detail=detail, sources=sources)
+
+
+def normalize_weights(backends: list[tuple[str, int]]) -> tuple[tuple[str, int], ...]:
+    """Merge duplicates and reduce weights to their smallest equivalent ratio."""
+    merged: dict[str, int] = {}
+    for name, weight in backends:
+        merged[name] = merged.get(name, 0) + weight
+    live = {k: v for k, v in merged.items() if v > 0}
+    divisor = 0
+    for v in live.values():
+        divisor = gcd(divisor, v)
+    return tuple(sorted((k, v // (divisor or 1)) for k, v in live.items()))
+
+
+def host_matches(pattern: str, host: str) -> bool:
+    """Exact, or a leading-`*` wildcard matching a suffix of one or more labels (Kong and Gateway API agree,
+    REFERENCE §2.4); a wildcard never matches its apex."""
+    if pattern.startswith("*."):
+        return host.endswith(pattern[1:]) and len(host) > len(pattern) - 1
+    if pattern.endswith(".*"):  # Kong only: `example.*` matches any last label
+        return host.startswith(pattern[:-1]) and len(host) > len(pattern) - 1
+    return pattern == host
+
+
+def strip_prefix(path: str, matched_length: int) -> str:
+    """Kong's strip_path: drop the matched part of the path; the upstream path always starts with '/'."""
+    rest = path[matched_length:]
+    return rest if rest.startswith("/") else "/" + rest
+
+
+_CAPTURE_KONG = re.compile(r"\$\(uri_captures\[(\d+)\]\)")
+_CAPTURE_ANNOTATION = re.compile(r"\$(\d+|\$)")
+
+
+def substitute_captures(template: str, match: re.Match[str] | None, *, kong_syntax: bool) -> str:
+    """Fill `$n` (konghq.com/rewrite) or `$(uri_captures[n])` (request-transformer) from a regex match."""
+    pattern = _CAPTURE_KONG if kong_syntax else _CAPTURE_ANNOTATION
+
+    def group(m: re.Match[str]) -> str:
+        if m.group(1) == "$":
+            return "$"
+        n = int(m.group(1))
+        if match is None or n > (match.re.groups or 0):
+            return ""
+        return match.group(n) or ""
+
+    return pattern.sub(group, template)

@@ -1,0 +1,177 @@
+"""Systematic probe requests: the boundary cases where Kong's and the Gateway API's semantics part.
+
+For every route of either table (so a route only one side has is probed too):
+* hosts: each host; for `*.example.com` a one-label host, a two-label host and the apex; a host no route
+  names; routes without host are probed on that uncovered host and on a few named hosts;
+* paths: the path, path + `/`, path + `/x`, path + `x` (a prefix without segment boundary), the path
+  without its trailing slash, a case variant; for regexes a string the regex matches (built from the
+  pattern) and the same edits of it;
+* methods: each allowed method and one outside the set; headers: each value of each header, the header
+  missing, a case variant of the value and a value nobody lists;
+* every request both as http and https.
+Probes are deduplicated and sorted, so a run is deterministic.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from migrate.verify.outcome import HTTP, HTTPS, Request
+from migrate.verify.shapes import EXACT, PREFIX, REGEX, PathShape, RouteShape
+
+UNCOVERED_HOST = "uncovered.invalid"
+MAX_HOSTS_FOR_HOSTLESS = 5
+OTHER_METHODS = ("GET", "POST", "DELETE", "PATCH")
+UNLISTED_VALUE = "unlisted-value"
+
+
+def regex_sample(pattern: str) -> str | None:
+    """A string the start-anchored regex matches, built from its syntax tree; None when none was found."""
+    try:
+        import re._parser as sre_parse  # the stdlib's own regex parser
+
+        tree = sre_parse.parse(pattern)
+        text = _emit(list(tree))
+        rx = re.compile(pattern)
+    except (re.error, RecursionError, ValueError, TypeError, IndexError):
+        return None
+    return text if rx.match(text) else None
+
+
+def _emit(items: list[tuple[Any, Any]]) -> str:
+    out: list[str] = []
+    for op, av in items:
+        name = str(op)
+        if name == "LITERAL":
+            out.append(chr(av))
+        elif name == "NOT_LITERAL":
+            out.append("x" if chr(av) != "x" else "y")
+        elif name == "ANY":
+            out.append("x")
+        elif name == "IN":
+            out.append(_class_char(av))
+        elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+            low, high, sub = av
+            out.append(_emit(list(sub)) * min(max(low, 1), high))
+        elif name in ("SUBPATTERN", "ATOMIC_GROUP"):
+            out.append(_emit(list(av[-1])))
+        elif name == "BRANCH":
+            out.append(_emit(list(av[1][0])))
+        elif name == "CATEGORY":
+            out.append(_category_char(str(av)))
+        # AT (anchors), assertions and group references add no characters
+    return "".join(out)
+
+
+def _class_char(items: list[tuple[Any, Any]]) -> str:
+    negate = any(str(op) == "NEGATE" for op, _ in items)
+    if negate:
+        excluded = {chr(av) for op, av in items if str(op) == "LITERAL"}
+        return next(c for c in "xyz0" if c not in excluded)
+    for op, av in items:
+        if str(op) == "LITERAL":
+            return chr(av)
+        if str(op) == "RANGE":
+            return chr(av[0])
+        if str(op) == "CATEGORY":
+            return _category_char(str(av))
+    return "x"
+
+
+def _category_char(category: str) -> str:
+    if "NOT_DIGIT" in category or "NOT_SPACE" in category:
+        return "x"
+    if "DIGIT" in category:
+        return "0"
+    if "NOT_WORD" in category:
+        return "-"
+    if "SPACE" in category:
+        return " "
+    return "a"
+
+
+def _slash(path: str) -> str:
+    return path if path.startswith("/") else "/" + path
+
+
+def path_variants(shape: PathShape) -> list[str]:
+    if shape.kind == REGEX:
+        sample = regex_sample(shape.value)
+        if sample is None:
+            return []
+        base = _slash(sample)
+    else:
+        base = shape.value
+    trimmed = base.rstrip("/") or "/"
+    out = [base, trimmed, trimmed.rstrip("/") + "/", trimmed.rstrip("/") + "/x", base + "x", base.swapcase()]
+    if shape.kind == PREFIX and base.endswith("/"):
+        out.append(trimmed + "x")
+    if shape.kind == EXACT:
+        out.append(base + "/x")
+    return list(dict.fromkeys(_slash(p) for p in out))
+
+
+def host_variants(host: str) -> list[str]:
+    if host.startswith("*."):
+        suffix = host[2:]
+        return [f"wild.{suffix}", f"a.b.{suffix}", suffix]
+    if host.endswith(".*"):
+        return [host[:-1] + "test"]
+    return [host]
+
+
+def _header_variants(headers: tuple[tuple[str, tuple[tuple[str, bool], ...]], ...]) -> list[dict[str, str]]:
+    samples: dict[str, list[str]] = {}
+    for name, listed in headers:
+        got = [v if not rx else regex_sample(v) for v, rx in listed]
+        samples[name] = [g for g in got if g]
+    baseline = {n: vs[0] for n, vs in samples.items() if vs}
+    out = [dict(baseline)]
+    for name, values in samples.items():
+        for v in values[1:]:
+            out.append({**baseline, name: v})
+        missing = dict(baseline)
+        missing.pop(name, None)
+        out.append(missing)
+        out.append({**baseline, name: UNLISTED_VALUE})
+        if values and values[0].swapcase() != values[0]:
+            out.append({**baseline, name: values[0].swapcase()})
+    return out
+
+
+def _methods(shape: RouteShape) -> list[str]:
+    if not shape.methods:
+        return ["GET"]
+    outside = next((m for m in OTHER_METHODS if m not in shape.methods), "PURGE")
+    return [*shape.methods, outside]
+
+
+def _request(scheme: str, host: str, path: str, method: str, headers: dict[str, str]) -> Request:
+    return Request(scheme, host, path, method, tuple(sorted((k.lower(), v) for k, v in headers.items())))
+
+
+def generate_probes(shapes: Iterable[RouteShape]) -> list[Request]:
+    shapes = list(dict.fromkeys(shapes))
+    named = sorted({h for s in shapes for h in s.hosts if not h.startswith("*")})
+    probes: set[Request] = set()
+    for shape in shapes:
+        hosts = [v for h in shape.hosts for v in host_variants(h)]
+        if not shape.hosts:
+            hosts = [UNCOVERED_HOST, *named[:MAX_HOSTS_FOR_HOSTLESS]]
+        paths = [v for ps in shape.paths for v in path_variants(ps)]
+        if not paths:
+            continue
+        header_sets = _header_variants(shape.headers)
+        methods = _methods(shape)
+        for scheme in (HTTP, HTTPS):
+            if shape.hosts:
+                probes.add(_request(scheme, UNCOVERED_HOST, paths[0], methods[0], header_sets[0]))
+            for host in hosts:
+                for path in paths:
+                    probes.add(_request(scheme, host, path, methods[0], header_sets[0]))
+                for method in methods:
+                    for headers in header_sets:
+                        probes.add(_request(scheme, host, paths[0], method, headers))
+    return sorted(probes)

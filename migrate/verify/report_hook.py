@@ -1,0 +1,37 @@
+"""`convert --verify`: the verifier run on the conversion's own output, its findings added to the report."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from migrate.convert.options import ConvertOptions
+from migrate.loader import SourceDoc
+from migrate.report import Report, Status
+from migrate.sources import SourceRef
+from migrate.verify.compare import verify
+from migrate.verify.options import VerifyOptions
+from migrate.verify.outcome import Outcome
+from migrate.verify.render import summary_line
+
+VERIFY_SOURCE = SourceRef(kind="migrate", name="verify")
+MAX_LISTED = 50  # the rest is summarised: `migrate verify` lists them all
+
+
+def _side(outcome: Outcome) -> str:
+    return outcome.describe() + (f" [{'; '.join(outcome.sources)}]" if outcome.sources else "")
+
+
+def add_verification(report: Report, before_docs: Sequence[SourceDoc], objects: Sequence[dict[str, Any]],
+                     options: ConvertOptions) -> None:
+    """Each routing difference becomes an `unconverted` entry (exit code 1); a summary line is always added."""
+    result = verify(before_docs, objects, VerifyOptions(router_flavor=options.router_flavor,
+                                                        ingress_classes=options.ingress_classes))
+    report.add(VERIFY_SOURCE, Status.INFO, "routing", summary_line(result))
+    for d in result.differences[:MAX_LISTED]:
+        report.add(VERIFY_SOURCE, Status.UNCONVERTED, "routing",
+                   f"{d.request.describe()}: Kong {_side(d.before)}; Gateway API {_side(d.after)}",
+                   "review this request: it is routed differently after the migration")
+    if len(result.differences) > MAX_LISTED:
+        report.add(VERIFY_SOURCE, Status.UNCONVERTED, "routing",
+                   f"{len(result.differences) - MAX_LISTED} more differences", "run migrate verify to list them all")

@@ -1,0 +1,63 @@
+"""Every golden convert case routes like Kong: `migrate verify` finds no difference between the case's input
+and its expected output, except the ones its `accepted-differences.txt` lists with a reason.
+
+New cases under golden/convert/ are picked up automatically.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer
+
+from migrate.cli import app
+from migrate.loader import load_inputs
+from migrate.verify import VerifyOptions, parse_accepted, verify
+from migrate.verify.render import render_text
+from migrate.yamlio import load_yaml_stream
+from tests.golden import case_ids, cases
+
+CASES = cases("convert")
+ACCEPTED = "accepted-differences.txt"
+
+
+def convert_params(case: Path) -> dict[str, Any]:
+    """The case's command line parsed by the real `convert` command definition."""
+    args = [line for line in (case / "args.txt").read_text().splitlines() if line.strip()]
+    assert args[0] == "convert"
+    command = typer.main.get_command(app).commands["convert"]  # type: ignore[attr-defined]
+    with command.make_context("convert", args[1:]) as ctx:
+        return dict(ctx.params)
+
+
+def after_objects(case: Path, params: dict[str, Any]) -> list[dict[str, Any]]:
+    text = (case / "expected.out").read_text()
+    if not text.strip():
+        return []
+    if str(params.get("output")) in ("json", "OutputFormat.JSON"):
+        return list(json.loads(text)["items"])
+    return [d for d in load_yaml_stream(text) if isinstance(d, dict)]
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_ids("convert"))
+def test_golden_conversion_routes_like_kong(case: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if not (case / "expected.out").exists():
+        pytest.skip(f"{case.name} has no expected.out yet")
+    params = convert_params(case)
+    if params.get("output_dir") is not None:
+        pytest.skip("the case writes its routes to --output-dir, not to expected.out")
+    monkeypatch.chdir(case)
+    stdin = (case / "stdin.yaml").read_text() if (case / "stdin.yaml").exists() else None
+    before = load_inputs(params["inputs"], stdin_text=stdin).docs
+    accepted = parse_accepted((case / ACCEPTED).read_text()) if (case / ACCEPTED).exists() else {}
+    options = VerifyOptions(router_flavor=params["router_flavor"],
+                            ingress_classes=tuple(params.get("ingress_class") or ()), accepted=accepted)
+    result = verify(before, after_objects(case, params), options)
+    assert not result.differences, (
+        f"{case.name}: the conversion routes requests differently from Kong; fix the converter, or list the "
+        f"difference with its reason in {ACCEPTED}:\n{render_text(result)}")
+    assert not result.stale_accepted, f"{case.name}: {ACCEPTED} lists requests that no longer differ: " \
+                                      f"{result.stale_accepted}"
