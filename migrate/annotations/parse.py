@@ -24,6 +24,10 @@ class AnnotationValueError(ValueError):
     """The annotation's value is invalid; Kong would discard or reject it."""
 
 
+def valid_header_name(name: str) -> bool:
+    return bool(_HEADER_NAME.match(name))
+
+
 def split_list(value: str, sep: str = ",") -> list[str]:
     return [item.strip() for item in value.split(sep) if item.strip()]
 
@@ -60,30 +64,24 @@ def parse_header_values(value: str, separator: str = ",") -> list[HeaderValue]:
     return list(dict.fromkeys(out))
 
 
-def header_annotations(annotations: dict[str, str]) -> dict[str, list[HeaderValue]]:
-    """Every `konghq.com/headers.<name>` annotation, keyed by lower-cased header name, sorted."""
-    sep = annotations.get(HEADERS_SEPARATOR, ",").strip() or ","
-    out: dict[str, list[HeaderValue]] = {}
-    for key in sorted(annotations):
-        if not key.startswith(HEADERS_PREFIX):
-            continue
-        name = key[len(HEADERS_PREFIX):]
-        if not _HEADER_NAME.match(name):
-            raise AnnotationValueError(f"{key}: {name!r} is not a valid header name")
-        values = parse_header_values(annotations[key], sep)
-        if not values:
-            raise AnnotationValueError(f"{key}: no values")
-        out[name.lower()] = values
-    return out
-
-
 def parse_bool(value: str) -> bool:
+    """`true`/`false` in any case: what KIC accepts for strip-path and preserve-host (anything else is ignored)."""
     v = value.strip().lower()
-    if v in ("true", "1", "yes", "on"):
+    if v == "true":
         return True
-    if v in ("false", "0", "no", "off"):
+    if v == "false":
         return False
-    raise AnnotationValueError(f"{value!r} is not a boolean")
+    raise AnnotationValueError(f"{value!r} is not 'true' or 'false'; Kong ignores it")
+
+
+def parse_go_bool(value: str) -> bool:
+    """Go's strconv.ParseBool on the lower-cased value: what KIC accepts for the buffering annotations."""
+    v = value.strip().lower()
+    if v in ("true", "t", "1"):
+        return True
+    if v in ("false", "f", "0"):
+        return False
+    raise AnnotationValueError(f"{value!r} is not a boolean (true/false, t/f, 1/0); Kong ignores it")
 
 
 def parse_int(value: str, low: int | None = None, high: int | None = None) -> int:
@@ -105,13 +103,27 @@ def parse_protocols(value: str) -> list[str]:
     protocols = [p.lower() for p in split_list(value)]
     bad = [p for p in protocols if p not in KONG_PROTOCOLS]
     if bad:
-        raise AnnotationValueError(f"unknown protocol(s) {', '.join(bad)}")
+        raise AnnotationValueError(f"unknown protocol(s) {', '.join(bad)}: Kong ignores the whole annotation")
     if not protocols:
         raise AnnotationValueError("empty protocol list")
+    protocols = list(dict.fromkeys(protocols))
+    if is_grpc_http_mix(protocols):
+        return protocols  # KIC normalises this mix itself (see normalize_protocols)
     groups = {i for p in protocols for i, g in enumerate(_PROTOCOL_GROUPS) if p in g}
     if len(groups) > 1:
         raise AnnotationValueError(f"protocols {', '.join(protocols)} mix groups Kong cannot combine on one route")
-    return list(dict.fromkeys(protocols))
+    return protocols
+
+
+def is_grpc_http_mix(protocols: list[str]) -> bool:
+    names = set(protocols)
+    return bool(names & {"grpc", "grpcs"}) and bool(names & {"http", "https"}) and names <= {
+        "grpc", "grpcs", "http", "https"}
+
+
+def normalize_protocols(protocols: list[str]) -> list[str]:
+    """KIC's normalizeProtocols: a gRPC and HTTP mix becomes `http, https` (traditional routers)."""
+    return ["http", "https"] if is_grpc_http_mix(protocols) else protocols
 
 
 REDIRECT_CODES = (301, 302, 307, 308, 426)
@@ -142,3 +154,74 @@ def parse_plugins(value: str) -> list[PluginRef]:
         else:
             refs.append(PluginRef(item, None))
     return list(dict.fromkeys(refs))
+
+
+# Kong/kubernetes-ingress-controller internal/dataplane/kongstate/route.go: what KIC accepts for
+# snis (no wildcards) and host-aliases (a leading `*.` or trailing `.*` wildcard).
+_KONG_SNI = re.compile(r"^([a-zA-Z0-9]+(-[a-zA-Z0-9]+)*)+(\.([a-zA-Z0-9]+(-[a-zA-Z0-9]+)*))*$")
+_KONG_HOST = re.compile(r"^(\*\.)?([a-zA-Z0-9]+(-[a-zA-Z0-9]+)*)+(\.([a-zA-Z0-9]+(-[a-zA-Z0-9]+)*))*?(\.\*)?$")
+
+
+def parse_snis(value: str) -> list[str]:
+    """SNIs; an empty value is valid and means "no SNI restriction".  One bad SNI discards them all."""
+    snis = split_list(value)
+    bad = [s for s in snis if not _KONG_SNI.match(s)]
+    if bad:
+        raise AnnotationValueError(f"invalid SNI(s) {', '.join(bad)} (wildcards are not allowed): "
+                                   "Kong discards the whole annotation")
+    return list(dict.fromkeys(snis))
+
+
+def parse_host_aliases(value: str) -> list[str]:
+    hosts = split_list(value)
+    if not hosts:
+        raise AnnotationValueError("empty list: Kong ignores it")
+    bad = [h for h in hosts if not _KONG_HOST.match(h)]
+    if bad:
+        raise AnnotationValueError(f"invalid host alias(es) {', '.join(bad)}: Kong discards the whole annotation")
+    return list(dict.fromkeys(hosts))
+
+
+# Gateway API HTTPMethod enum (HTTPRoute match.method).
+GATEWAY_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"})
+
+
+@dataclass(frozen=True)
+class Rewrite:
+    template: str  # request-transformer replace.uri, captures as $(uri_captures[n])
+    static: str | None  # the literal path when there are no capture references
+
+
+def parse_rewrite(value: str) -> Rewrite:
+    """KIC's generateRewriteURIConfig: `$n` is capture n (several digits allowed), `\\$` a literal `$`."""
+    uri = value.strip() or "/"  # KIC rewrites an empty value to "/"
+    out: list[str] = []
+    literal: list[str] = []
+    captures = False
+    i = 0
+    while i < len(uri):
+        c = uri[i]
+        if c == "\\":
+            if i + 1 >= len(uri) or uri[i + 1] != "$":
+                raise AnnotationValueError(f"'\\' at position {i} must be followed by '$'")
+            out.append("$")
+            literal.append("$")
+            i += 2
+        elif c == "$":
+            j = i + 1
+            while j < len(uri) and uri[j].isdigit():
+                j += 1
+            if j == i + 1:
+                raise AnnotationValueError(f"'$' at position {i} must be followed by a capture group number")
+            out.append(f"$(uri_captures[{uri[i + 1:j]}])")
+            captures = True
+            i = j
+        else:
+            out.append(c)
+            literal.append(c)
+            i += 1
+    template = "".join(out)
+    static = None if captures else "".join(literal)
+    if static is not None and not static.startswith("/"):
+        raise AnnotationValueError(f"{uri!r} does not start with '/': the upstream request would have no valid path")
+    return Rewrite(template, static)

@@ -31,10 +31,11 @@ class RouteTraits:
     strip_path: bool = False
     protocols: list[str] | None = None
     redirect_code: int | None = None
+    redirect_source: str = "konghq.com/https-redirect-status-code"  # the annotation that set redirect_code
     host_aliases: list[str] = field(default_factory=list)
     extra_hostnames: list[str] = field(default_factory=list)  # from a `Host` header annotation
     regex_prefix: str = p.DEFAULT_REGEX_PREFIX
-    rewrite: str | None = None
+    rewrite: p.Rewrite | None = None
 
     @property
     def grpc(self) -> bool:
@@ -66,32 +67,59 @@ class AnnotationContext:
         self.note(key, Status.KEPT, f"carried onto the route; {why}")
 
     def invalid(self, key: str, exc: Exception) -> None:
-        self.note(key, Status.ERROR, f"invalid value: {exc}; Kong ignores or rejects it, so it was not converted",
+        kong = "" if "Kong" in str(exc) else "; Kong ignores or rejects it"
+        self.note(key, Status.ERROR, f"invalid value: {exc}{kong}, so it was not converted",
                   "fix the value on the source object")
 
 
 Handler = Callable[[str, str, AnnotationContext], None]
 
 
+def _keep_for_traditional(key: str, kept: str, ctx: AnnotationContext, why: str, action: str) -> None:
+    """Keep an annotation that only the traditional routers honour on Gateway API routes."""
+    if ctx.options.router_flavor == RouterFlavor.EXPRESSIONS:
+        ctx.note(key, Status.UNCONVERTED, f"{why}, and the expressions router ignores the annotation on Gateway "
+                 "API routes", action)
+        return
+    ctx.keep(key, kept, f"{why}; the traditional routers honour the annotation on HTTPRoute")
+
+
 def _methods(key: str, value: str, ctx: AnnotationContext) -> None:
-    ctx.traits.methods = p.parse_methods(value)
-    ctx.note(key, Status.CONVERTED, f"-> one match per method ({', '.join(ctx.traits.methods)})")
+    methods = p.parse_methods(value)
+    if not methods:
+        ctx.note(key, Status.IGNORED, "empty: Kong sets no method restriction, nor does the conversion")
+        return
+    custom = [m for m in methods if m not in p.GATEWAY_METHODS]
+    if custom:
+        # A Gateway API match can only name standard methods: keep Kong's own form for the whole list.
+        _keep_for_traditional(key, ",".join(methods), ctx, f"method(s) {', '.join(custom)} have no Gateway API "
+                              "match form", "restrict the methods with a plugin, or use standard methods")
+        return
+    ctx.traits.methods = methods
+    ctx.note(key, Status.CONVERTED, f"-> one match per method ({', '.join(methods)})")
 
 
 def _headers(key: str, value: str, ctx: AnnotationContext) -> None:
     name = key[len(p.HEADERS_PREFIX):].lower()
+    if not p.valid_header_name(name):
+        raise p.AnnotationValueError(f"{name!r} is not a valid header name")
     sep = ctx.meta.annotations.get(p.HEADERS_SEPARATOR, ",").strip() or ","
     values = p.parse_header_values(value, sep)
     if not values:
-        raise p.AnnotationValueError("no values")
+        ctx.note(key, Status.IGNORED, "empty value: Kong adds no header match, nor does the conversion")
+        return
     if name == "host":
-        # Kong's route schema rejects a Host header match; what users mean is a hostname.
+        # Kong's route schema rejects a Host header match (expressions drops it); users mean hostnames.
         plain = [v.value.lower() for v in values if not v.regex]
         bad = [h for h in plain if hostname_problem(h)]
         if bad or len(plain) != len(values):
             raise p.AnnotationValueError("a Host header match can only become hostnames, and these are not valid ones")
-        ctx.traits.extra_hostnames.extend(plain)
-        ctx.note(key, Status.WARNING, f"a Host header match became route hostnames {', '.join(plain)}")
+        ctx.traits.extra_hostnames.extend(h for h in plain if h not in ctx.traits.extra_hostnames)
+        today = ("the expressions router drops it, so the route matched every host" if
+                 ctx.options.router_flavor == RouterFlavor.EXPRESSIONS else
+                 "Kong's route schema rejects it, so this Ingress's routes failed to load")
+        ctx.note(key, Status.WARNING, f"a Host header match became route hostnames {', '.join(plain)} ({today}; "
+                 "hostnames are what the annotation meant)", "check that these hostnames are intended")
         return
     ctx.traits.headers[name] = values
     kinds = ", ".join(("~*" + v.value if v.regex else v.value) for v in values)
@@ -126,6 +154,11 @@ def _plugins(key: str, value: str, ctx: AnnotationContext) -> None:
             ctx.note(key, Status.WARNING,
                      f"KongPlugin {ns}/{ref.name} (or KongClusterPlugin {ref.name}) is not in the input; "
                      "referenced as a KongPlugin", "make sure it exists before applying")
+    if ctx.traits.grpc:
+        # Kong's controller does not translate GRPCRoute filters; it reads the annotation.
+        ctx.keep(key, value.strip(), "GRPCRoute filters are not translated by Kong's controller, the annotation is"
+                 + (" (ReferenceGrant emitted)" if ctx.traits.plugin_grants else ""))
+        return
     if needs_annotation:
         # ExtensionRef is namespace-local and names KongPlugins only: keep Kong's own reference form
         # for the whole list so no plugin is applied twice.
@@ -142,11 +175,28 @@ def _protocols(key: str, value: str, ctx: AnnotationContext) -> None:
     l4 = [x for x in protocols if x in ("tcp", "tls", "udp", "tls_passthrough")]
     if ctx.kind == "Ingress" and l4:
         raise p.AnnotationValueError(f"{', '.join(l4)} cannot be used on an HTTP Ingress")
-    ctx.traits.protocols = protocols
     if ctx.kind != "Ingress":
+        ctx.traits.protocols = protocols
         return  # the L4 translator reports what it did with the protocols
+    if p.is_grpc_http_mix(protocols):
+        ctx.traits.protocols = p.normalize_protocols(protocols)
+        ctx.note(key, Status.WARNING, f"{', '.join(protocols)} mixes gRPC and HTTP: Kong's controller turns it into "
+                 "http, https, so the route stays an HTTPRoute on the HTTP and HTTPS listeners",
+                 "use grpc,grpcs for a gRPC service")
+        return
+    ctx.traits.protocols = protocols
+    if any(x in ("ws", "wss") for x in protocols):
+        # ws/wss are Kong Enterprise WebSocket routes; listener attachment alone would make them http/https.
+        ctx.keep(key, ",".join(protocols), "WebSocket (ws/wss) routes have no Gateway API form; the controller "
+                 "honours the annotation on HTTPRoute (listener attachment follows ws -> HTTP, wss -> HTTPS)")
+        return
     if ctx.traits.grpc:
-        ctx.note(key, Status.CONVERTED, f"{', '.join(protocols)} -> GRPCRoute")
+        if set(protocols) == {"grpc", "grpcs"}:
+            ctx.note(key, Status.CONVERTED, f"{', '.join(protocols)} -> GRPCRoute")
+            return
+        # KIC gives every GRPCRoute-built route protocols grpc,grpcs; the annotation narrows it as before.
+        ctx.keep(key, ",".join(protocols), "-> GRPCRoute; Kong's controller would otherwise accept both grpc and "
+                 "grpcs on it")
     elif ctx.traits.https_only:
         ctx.note(key, Status.CONVERTED, "-> attached to the HTTPS listeners only (the controller derives "
                  "route protocols from the parent listeners)")
@@ -158,22 +208,36 @@ def _protocols(key: str, value: str, ctx: AnnotationContext) -> None:
 
 def _redirect_code(key: str, value: str, ctx: AnnotationContext) -> None:
     ctx.traits.redirect_code = p.parse_redirect_code(value)
+    ctx.traits.redirect_source = key
     # The effect is reported by the translator, which knows whether a redirect route was emitted.
 
 
 def _force_ssl(key: str, value: str, ctx: AnnotationContext) -> None:
-    if p.parse_bool(value):
-        ctx.traits.redirect_code = ctx.traits.redirect_code or 302
-        if ctx.traits.protocols is None:
-            ctx.traits.protocols = ["https"]
-    else:
-        ctx.note(key, Status.IGNORED, "false: no redirect (Kong's default)")
+    v = value.strip()
+    if v != "true":
+        if v.lower() in ("true", "1", "yes", "on", "t"):
+            raise p.AnnotationValueError(f"Kong redirects only for exactly 'true', not {v!r}: there was no redirect")
+        ctx.note(key, Status.IGNORED, f"{v!r}: no redirect (Kong's default)")
+        return
+    # KIC: 302 and protocols https (grpcs for gRPC); konghq.com/protocols and the status code
+    # annotation, applied later by KIC, still override both.
+    ctx.traits.redirect_code = ctx.traits.redirect_code or 302
+    ctx.traits.redirect_source = key
+    if ctx.traits.protocols is None:
+        ctx.traits.protocols = ["https"]
 
 
 def _strip_path(key: str, value: str, ctx: AnnotationContext) -> None:
-    ctx.traits.strip_path = p.parse_bool(value)
-    if not ctx.traits.strip_path:
+    strip = p.parse_bool(value)
+    if not strip:
         ctx.note(key, Status.CONVERTED, "false is Kong's default: nothing to emit")
+    elif ctx.traits.grpc:
+        ctx.note(key, Status.IGNORED, "Kong's controller drops strip_path on gRPC routes")
+    elif ctx.traits.rewrite is not None:
+        ctx.note(key, Status.IGNORED, "konghq.com/rewrite replaces the whole upstream path, so stripping changes "
+                 "nothing")
+    else:
+        ctx.traits.strip_path = True  # the translator emits URLRewrite or keeps the annotation, and reports it
 
 
 def _preserve_host(key: str, value: str, ctx: AnnotationContext) -> None:
@@ -184,18 +248,25 @@ def _preserve_host(key: str, value: str, ctx: AnnotationContext) -> None:
 
 
 def _host_aliases(key: str, value: str, ctx: AnnotationContext) -> None:
-    aliases = [a.lower() for a in p.split_list(value)]
-    bad = [f"{a!r} ({hostname_problem(a)})" for a in aliases if hostname_problem(a)]
-    if bad:
-        raise p.AnnotationValueError(f"invalid host alias {', '.join(bad)}")
-    ctx.traits.host_aliases = aliases
-    ctx.note(key, Status.CONVERTED, f"-> extra route hostnames {', '.join(aliases)}")
+    aliases = [a.lower() for a in p.parse_host_aliases(value)]
+    ok = [a for a in aliases if not hostname_problem(a)]
+    ctx.traits.host_aliases = ok
+    rest = [a for a in aliases if a not in ok]
+    if not rest:
+        ctx.note(key, Status.CONVERTED, f"-> extra route hostnames {', '.join(aliases)}")
+        return
+    # Kong also accepts a trailing wildcard (`example.*`); Gateway API hostnames cannot say that.
+    done = f"{', '.join(ok)} became route hostnames; " if ok else ""
+    _keep_for_traditional(key, ",".join(aliases), ctx, f"{done}{', '.join(rest)} cannot be a Gateway API hostname",
+                          "add the concrete hostnames to the Ingress rules")
 
 
 def _regex_prefix(key: str, value: str, ctx: AnnotationContext) -> None:
     prefix = value.strip()
     if not prefix:
-        raise p.AnnotationValueError("empty prefix")
+        # KIC uses the value verbatim: "" turns every path into a regex, blanks turn none into one.
+        raise p.AnnotationValueError("a blank prefix makes Kong's regex detection misbehave; paths were converted "
+                                     "with the default '/~'")
     ctx.traits.regex_prefix = prefix
     ctx.note(key, Status.CONVERTED, f"paths starting with {prefix!r} -> RegularExpression matches")
 
@@ -213,40 +284,52 @@ def _regex_priority(key: str, value: str, ctx: AnnotationContext) -> None:
 
 
 def _path_handling(key: str, value: str, ctx: AnnotationContext) -> None:
-    if value.strip() not in ("v0", "v1"):
-        raise p.AnnotationValueError(f"{value!r} is not v0 or v1")
-    if ctx.options.router_flavor == RouterFlavor.TRADITIONAL:
-        ctx.keep(key, value.strip(), "no Gateway API equivalent; honoured by the traditional router")
+    v = value.strip()
+    if v not in ("v0", "v1"):
+        raise p.AnnotationValueError(f"{value!r} is not v0 or v1 (Kong's route schema rejects it)")
+    flavor = ctx.options.router_flavor
+    if flavor == RouterFlavor.EXPRESSIONS:
+        ctx.note(key, Status.IGNORED, "the expressions router ignores it (on Ingress too): nothing to carry over")
+    elif v == "v0":
+        ctx.note(key, Status.CONVERTED, "v0 is Kong's default: nothing to emit")
+    elif flavor == RouterFlavor.TRADITIONAL:
+        ctx.keep(key, v, "no Gateway API equivalent; honoured by the traditional router")
+    else:
+        ctx.note(key, Status.WARNING, "path_handling v1 is deprecated and broken under the traditional_compatible "
+                 "router; not carried over, so the route joins service and route paths the v0 way",
+                 "check upstream paths if the Services set konghq.com/path")
+
+
+def _buffering(key: str, value: str, ctx: AnnotationContext) -> None:
+    if p.parse_go_bool(value):
+        ctx.note(key, Status.CONVERTED, "true is Kong's default: nothing to emit")
         return
-    ctx.note(key, Status.WARNING, f"ignored by the {ctx.options.router_flavor.value} router "
-             "(path_handling v1 is deprecated and broken there); not carried over")
+    ctx.keep(key, "false", "no Gateway API equivalent; the controller honours it on routes")
 
 
-def _keep_bool(key: str, value: str, ctx: AnnotationContext) -> None:
-    p.parse_bool(value)
-    ctx.keep(key, value.strip(), "no Gateway API equivalent; the controller honours it on routes")
-
-
-def _keep_list(key: str, value: str, ctx: AnnotationContext) -> None:
-    items = p.split_list(value)
-    if not items:
-        raise p.AnnotationValueError("empty list")
-    ctx.keep(key, ",".join(items), "no Gateway API equivalent; the controller honours it on routes")
+def _tags(key: str, value: str, ctx: AnnotationContext) -> None:
+    tags = list(dict.fromkeys(p.split_list(value)))
+    if not tags:
+        ctx.note(key, Status.IGNORED, "empty: Kong adds no tags, nor does the conversion")
+        return
+    ctx.keep(key, ",".join(tags), "no Gateway API equivalent; the controller adds these Kong tags to the "
+             "routes it builds from the HTTPRoute")
 
 
 def _snis(key: str, value: str, ctx: AnnotationContext) -> None:
-    items = [s.lower() for s in p.split_list(value)]
-    bad = [s for s in items if hostname_problem(s)]
-    if bad:
-        raise p.AnnotationValueError(f"invalid SNI {', '.join(bad)}")
-    ctx.keep(key, ",".join(items), "no Gateway API equivalent; honoured on routes bound to HTTPS/TLS listeners")
+    snis = p.parse_snis(value)
+    if not snis:
+        ctx.note(key, Status.IGNORED, "empty: no SNI restriction (Kong's default), nothing to emit")
+        return
+    if ctx.traits.http_only:
+        raise p.AnnotationValueError("SNIs need a TLS protocol (https, grpcs) and konghq.com/protocols allows only "
+                                     "plain ones: Kong's route schema rejects the route")
+    ctx.keep(key, ",".join(snis), "no Gateway API equivalent; honoured with every router flavor, and only "
+             "TLS requests with these SNIs match the route")
 
 
 def _rewrite(key: str, value: str, ctx: AnnotationContext) -> None:
-    target = value.strip()
-    if not target.startswith("/"):
-        raise p.AnnotationValueError(f"{target!r} must start with '/'")
-    ctx.traits.rewrite = target  # the translator emits the filter or plugin and reports it
+    ctx.traits.rewrite = p.parse_rewrite(value)  # the translator emits the filter or plugin and reports it
 
 
 def _class(key: str, value: str, ctx: AnnotationContext) -> None:
@@ -259,13 +342,16 @@ def _service_level(key: str, value: str, ctx: AnnotationContext) -> None:
 
 
 def _override(key: str, value: str, ctx: AnnotationContext) -> None:
+    from migrate.annotations.kongingress import apply_kongingress_route  # it builds on this module
+
     ki = ctx.inventory.kong_ingress(ctx.meta.namespace, value.strip())
-    where = f"KongIngress {ctx.meta.namespace}/{value.strip()}"
-    ctx.note(key, Status.UNCONVERTED,
-             f"{where} is deprecated; its route/proxy sections have no Gateway API form"
-             + ("" if ki else " (and it is not in the input)"),
-             "move route settings to konghq.com/* annotations on the Ingress before converting, "
-             "and upstream settings to a KongUpstreamPolicy on the Service")
+    if ki is None:
+        ctx.note(key, Status.UNCONVERTED,
+                 f"KongIngress {ctx.meta.namespace}/{value.strip()} is not in the input: its route settings "
+                 "cannot be converted, and Gateway API routes ignore KongIngress",
+                 "add the KongIngress to the input, or move its route settings to konghq.com/* annotations")
+        return
+    apply_kongingress_route(ki, ctx)
 
 
 def _legacy(key: str, value: str, ctx: AnnotationContext) -> None:
@@ -287,9 +373,9 @@ ROUTE_HANDLERS: dict[str, Handler] = {
     "konghq.com/regex-priority": _regex_priority,
     "konghq.com/path-handling": _path_handling,
     "konghq.com/snis": _snis,
-    "konghq.com/request-buffering": _keep_bool,
-    "konghq.com/response-buffering": _keep_bool,
-    "konghq.com/tags": _keep_list,
+    "konghq.com/request-buffering": _buffering,
+    "konghq.com/response-buffering": _buffering,
+    "konghq.com/tags": _tags,
     "konghq.com/rewrite": _rewrite,
     "konghq.com/override": _override,
     CLASS_ANNOTATION: _class,

@@ -22,7 +22,6 @@ REDIRECT_CODES_BY_VERSION = {
     GatewayAPIVersion.V1_3: (301, 302),
     GatewayAPIVersion.V1_6: (301, 302, 303, 307, 308),
 }
-_CAPTURE = re.compile(r"\$(\d+)")
 
 
 @dataclass
@@ -99,13 +98,13 @@ def _rewrite(traits: RouteTraits, ingress: Ingress, out: HTTPTranslation, report
     key = "annotation konghq.com/rewrite"
     src = ingress.meta.source
     gate = " (Kong applied it only with the controller's RewriteURIs feature gate on)"
-    if not _CAPTURE.search(traits.rewrite):
+    if traits.rewrite.static is not None:
         filters.append({"type": "URLRewrite", "urlRewrite": {"path": {"type": "ReplaceFullPath",
-                                                                       "replaceFullPath": traits.rewrite}}})
-        report.add(src, Status.CONVERTED, key, f"-> URLRewrite ReplaceFullPath {traits.rewrite!r}{gate}")
+                                                                       "replaceFullPath": traits.rewrite.static}}})
+        report.add(src, Status.CONVERTED, key, f"-> URLRewrite ReplaceFullPath {traits.rewrite.static!r}{gate}")
         return True
     name = f"{ingress.meta.name}-rewrite"[:253]
-    uri = _CAPTURE.sub(lambda m: f"$(uri_captures[{m.group(1)}])", traits.rewrite)
+    uri = traits.rewrite.template
     out.objects.append({
         "apiVersion": "configuration.konghq.com/v1",
         "kind": "KongPlugin",
@@ -155,14 +154,11 @@ def translate_ingress(
                    "drop the rewrite or keep this Ingress on HTTP")
     redirect = _redirect_plan(traits, options, src, report)
     rewrite_filters: list[dict[str, Any]] = []
-    uses_url_rewrite = _rewrite(traits, ingress, out, report, rewrite_filters) if by_host else False
+    uses_url_rewrite = _rewrite(traits, ingress, out, report, rewrite_filters) if by_host and not traits.grpc else False
     for host, paths in by_host.items():
-        hostnames = ([host] if host else [])
-        if host:
-            hostnames += [a for a in traits.host_aliases + traits.extra_hostnames if a not in hostnames]
-        elif traits.host_aliases:
-            report.add(src, Status.WARNING, "annotation konghq.com/host-aliases",
-                       "aliases of a rule without host change nothing in Kong (it matches every host); not applied")
+        # KIC appends aliases to the route's hosts even when the rule has none: they then restrict it.
+        hostnames = [host] if host else []
+        hostnames += [a for a in traits.host_aliases + traits.extra_hostnames if a not in hostnames]
         route = RouteDraft(kind=kind, namespace=ns, name=ingress.meta.name + (f"-{host}" if host else ""),
                            source=src, hostnames=hostnames, identity=("ingress", ns, ingress.meta.name, host))
         route.annotations = dict(sorted(traits.kept.items()))
@@ -170,8 +166,14 @@ def translate_ingress(
         if not route.rules:
             continue
         https = not traits.http_only
-        http = not traits.https_only or redirect is None and traits.redirect_code not in (None, 426)
+        # a status code kept as an annotation needs the HTTP listener so Kong can still redirect
+        http = not traits.https_only or "konghq.com/https-redirect-status-code" in route.annotations
         route.sections = sections_for(listeners, hostnames, http=http, https=https)
+        if kind == "GRPCRoute" and route.sections and not http:
+            report.add(src, Status.WARNING, "annotation konghq.com/protocols", "a GRPCRoute attached only to HTTPS "
+                       "listeners gets upstream protocol grpcs from Kong's controller unless its Services set "
+                       "konghq.com/protocol", "set konghq.com/protocol: grpc on the backend Services if they speak "
+                       "plaintext gRPC")
         out.routes.append(route)
         if redirect is not None:
             out.routes.append(_redirect_route(route, redirect, listeners))
@@ -179,7 +181,8 @@ def translate_ingress(
             for m in route_rule.matches:
                 backend = ",".join(f"{b.name}:{b.port}" for b in route_rule.backends)
                 for h in hostnames or ["*"]:
-                    out.claims.append(((h, m.path, m.method, m.headers, m.grpc), src, backend))
+                    grpc = tuple(sorted(m.grpc.items())) if m.grpc else None  # a dict is unhashable
+                    out.claims.append(((h, m.path, m.method, m.headers, grpc), src, backend))
 
     if ingress.default_backend is not None or ingress.default_backend_resource is not None:
         _default_backend(ingress, inventory, listeners, report, out, winner=default_backend_winner)
@@ -190,9 +193,16 @@ def translate_ingress(
 
 def _redirect_plan(traits: RouteTraits, options: ConvertOptions, src: SourceRef, report: Report) -> int | None:
     """The status code of an HTTP→HTTPS redirect route to emit, or None (reporting why)."""
-    key = "annotation konghq.com/https-redirect-status-code"
+    key = f"annotation {traits.redirect_source}"
     code = traits.redirect_code
     if code is None:
+        return None
+    if traits.grpc and traits.https_only:
+        # GRPCRoute has no redirect filter: keep Kong's own answer to plaintext gRPC.
+        traits.kept["konghq.com/https-redirect-status-code"] = str(code)
+        report.add(src, Status.KEPT, key, "GRPCRoute has no RequestRedirect filter: the route keeps this annotation "
+                   "with konghq.com/protocols and also attaches to the HTTP listener, so Kong answers plaintext gRPC "
+                   "as before")
         return None
     if not traits.https_only:
         report.add(src, Status.IGNORED, key, "Kong redirects only when the route does not accept http; "
@@ -259,8 +269,8 @@ def _build_rules(route: RouteDraft, paths: list[IngressPath], traits: RouteTrait
     strip_with_filter = False
     if traits.strip_path:
         all_prefix = all(m.type == "PathPrefix" for ms in by_backend.values() for m in ms)
-        single = len(traits.methods or [None]) * len(_header_combinations(traits.headers)) == 1
-        if route.kind == "HTTPRoute" and all_prefix and single and not uses_url_rewrite:
+        # Each (path, method, header values) match gets its own rule: ReplacePrefixMatch allows one match per rule.
+        if route.kind == "HTTPRoute" and all_prefix and not uses_url_rewrite:
             strip_with_filter = True
             report.add(src, Status.CONVERTED, strip_key,
                        "-> URLRewrite ReplacePrefixMatch '/' (one PathPrefix match per rule)")
@@ -268,7 +278,7 @@ def _build_rules(route: RouteDraft, paths: list[IngressPath], traits: RouteTrait
             route.annotations["konghq.com/strip-path"] = "true"
             route.annotations = dict(sorted(route.annotations.items()))
             why = ("a rewrite already uses the URLRewrite filter" if uses_url_rewrite else
-                   "the paths are not all segment prefixes, or methods/headers need several matches per path")
+                   "the paths are not all segment prefixes (Exact or regex paths)")
             report.add(src, Status.KEPT, strip_key, f"carried onto the route: {why}, so URLRewrite "
                        "ReplacePrefixMatch cannot express it; the controller honours the annotation")
 
