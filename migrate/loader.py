@@ -6,6 +6,7 @@ line and column; the documents before the error are still returned, and other fi
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -24,6 +25,16 @@ MAX_INPUT_BYTES = 32 * 1024 * 1024
 # a real manifest) is refused.
 MAX_ALIAS_EXPANSION = 4
 ALIAS_EXPANSION_FLOOR = 10_000
+# Deeper documents are refused: the libyaml loader builds them fine, but the code reading them recurses
+# (Python's limit is 1000 frames) and no Kubernetes manifest, CRD schemas included, comes close.
+MAX_NESTING = 200
+# A line indented by this much (spaces or block-sequence dashes) is the only way to nest this deep
+# in block style; flow style needs as many brackets.
+_DEEP_INDENT = re.compile(r"^[ \-?]{" + str(MAX_NESTING) + "}", re.MULTILINE)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+# libyaml's composer recurses in C on flow collections and crashes the interpreter (SIGSEGV) somewhere
+# past 25,000 levels, so such text is refused before it is parsed.
+MAX_FLOW_NESTING_TEXT = 5_000
 
 
 @dataclass(frozen=True)
@@ -152,7 +163,7 @@ class _AliasBomb(Exception):
 
 
 def alias_expansion_problem(doc: Any) -> str | None:
-    """Why the aliases in `doc` make it too costly to process, or None.
+    """Why the aliases or the nesting of `doc` make it too costly to process, or None.
 
     Sizes are memoized per shared node, so this costs one pass over the written nodes whatever the
     expansion; a recursive alias (a node containing itself) is refused as well.
@@ -161,7 +172,7 @@ def alias_expansion_problem(doc: Any) -> str | None:
     active: set[int] = set()
     written = 0
 
-    def size(node: Any) -> int:
+    def size(node: Any, depth: int = 1) -> int:
         nonlocal written
         if isinstance(node, dict):
             children: Iterable[Any] = node.values()
@@ -174,12 +185,14 @@ def alias_expansion_problem(doc: Any) -> str | None:
             return sizes[key]
         if key in active:
             raise _AliasBomb("a YAML alias refers to a node that contains it (recursive alias)")
+        if depth > MAX_NESTING:
+            raise _AliasBomb(f"YAML nesting deeper than {MAX_NESTING} levels")
         active.add(key)
         total = 1 + (len(node) if isinstance(node, dict) else 0)  # the node and its keys
         written += total
         for child in children:
             if isinstance(child, dict | list):
-                total += size(child)
+                total += size(child, depth + 1)
             else:
                 total += 1
                 written += 1
@@ -197,6 +210,25 @@ def alias_expansion_problem(doc: Any) -> str | None:
         return (f"YAML aliases expand this document to {expanded} nodes from {written} written ones; "
                 "refused as a possible alias bomb (write the repeated parts out instead of using aliases)")
     return None
+
+
+def flow_nesting_bound(text: str) -> int:
+    """An upper bound of the flow-collection nesting in `text` (brackets inside strings count too)."""
+    if text.count("[") + text.count("{") < MAX_NESTING:
+        return 0
+    depth = deepest = 0
+    for ch in _NOT_BRACKET.sub("", text):
+        if ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth = max(0, depth - 1)
+    return deepest
+
+
+def _char_at(text: str, line: int, column: int) -> str:
+    lines = text.split("\n", line + 1)
+    return lines[line][column:column + 1] if line < len(lines) else ""
 
 
 def _object_label(doc: Any) -> str:
@@ -225,8 +257,14 @@ def parse_text(text: str, display: str, out: LoadResult) -> None:
         _expand_document(doc, display, 0, out)
         return
     index = 0
-    # Without an anchor there can be no alias: skip the expansion check on the common path.
-    may_alias = "&" in text
+    flow_depth = flow_nesting_bound(text)
+    if flow_depth > MAX_FLOW_NESTING_TEXT:
+        out.errors.append(InputError(display, f"YAML nesting deeper than {MAX_NESTING} levels "
+                                     f"({flow_depth} nested brackets): refused before parsing"))
+        return
+    # Without an anchor there can be no alias, and without nested brackets or a deeply indented line no
+    # deep nesting: skip the walk on the common path.
+    needs_walk = "&" in text or flow_depth >= MAX_NESTING or _DEEP_INDENT.search(text) is not None
     stream = yamlio.load_yaml_stream(text)
     while True:
         try:
@@ -237,6 +275,8 @@ def parse_text(text: str, display: str, out: LoadResult) -> None:
             mark = exc.problem_mark or exc.context_mark
             problem = " ".join(str(p) for p in (exc.context, exc.problem) if p) or "malformed YAML"
             problem = problem.split("\n")[0] if "duplicate key" not in problem else problem.replace("\n", " ")
+            if mark and _char_at(text, mark.line, mark.column) == "\t":
+                problem += " (a tab: YAML does not allow tabs for indentation, use spaces)"
             out.errors.append(
                 InputError(
                     display,
@@ -253,7 +293,7 @@ def parse_text(text: str, display: str, out: LoadResult) -> None:
         except RecursionError:
             out.errors.append(InputError(display, "YAML nesting too deep", index))
             return
-        if may_alias:
+        if needs_walk:
             bomb = alias_expansion_problem(doc)
             if bomb:
                 out.errors.append(InputError(display, _object_label(doc) + bomb, index))
