@@ -24,6 +24,59 @@ class MergeError(ValueError):
     pass
 
 
+def _deep_last(node: Any) -> tuple[Any, Any] | None:
+    """(container, key) of the last scalar in a subtree: where ruamel hangs the comments that follow it."""
+    while True:
+        if isinstance(node, dict) and node:
+            key: Any = list(node)[-1]
+        elif isinstance(node, list) and node:
+            key = len(node) - 1
+        else:
+            return None
+        child = node[key]
+        if isinstance(child, (dict, list)) and child:
+            node = child
+            continue
+        return node, key
+
+
+def _slot(container: Any) -> int:
+    return 2 if isinstance(container, dict) else 0
+
+
+def detach_tail(node: Any) -> str:
+    """Cut the comment lines that follow a subtree (they belong before the next key) off its last scalar."""
+    pos = _deep_last(node)
+    if pos is None or not hasattr(pos[0], "ca"):
+        return ""
+    container, key = pos
+    item = container.ca.items.get(key)
+    tok = item[_slot(container)] if item else None
+    if tok is None or "\n" not in tok.value:
+        return ""
+    head, _, tail = tok.value.partition("\n")
+    tok.value = head + "\n"
+    return tail
+
+
+def attach_tail(node: Any, tail: str) -> None:
+    if not tail:
+        return
+    from ruamel.yaml.error import CommentMark
+    from ruamel.yaml.tokens import CommentToken
+
+    pos = _deep_last(node)
+    if pos is None or not hasattr(pos[0], "ca"):
+        return
+    container, key = pos
+    item = container.ca.items.setdefault(key, [None, None, None, None])
+    slot = _slot(container)
+    if item[slot] is None:
+        item[slot] = CommentToken("\n" + tail, CommentMark(0), None)
+    else:
+        item[slot].value = item[slot].value.rstrip("\n") + "\n" + tail
+
+
 @dataclass
 class MergeResult:
     text: str
@@ -161,6 +214,8 @@ def merge_values(text: str, plan: PortPlan, target: Target, *, reset_parameters:
     indent, offset = guess_indent(text)
     yaml.indent(mapping=indent, sequence=offset + 2, offset=offset)
 
+    # Comments between top-level keys hang off the previous subtree's last scalar: keep them in place.
+    tails = {k: detach_tail(v) for k, v in root.items()}
     notes: list[str] = []
     wanted = plan_values(plan, target)
     kong_path = "".join(f"{p}." for p in target.kong_prefix)
@@ -209,6 +264,9 @@ def merge_values(text: str, plan: PortPlan, target: Target, *, reset_parameters:
                              "proxy.*, so Kong would not listen where the Service sends traffic)")
 
     _merge_controller(root, wanted, plan, target, notes)
+    for k, tail in tails.items():
+        if k in root:
+            attach_tail(root[k], tail)
     out = io.StringIO()
     yaml.dump(root, out)
     from migrate.yamlio import load_yaml_stream

@@ -220,7 +220,8 @@ def _container_port_issues(http: HttpPort | None, https: HttpPort | None, stream
                             "choose two different container ports"))
     for s in streams:
         for flag, cport in fixed.items():
-            if cport == s.port and s.protocol == "TCP":
+            # UDP too: KIC reads any Service port whose targetPort is a proxy listen as HTTP/HTTPS.
+            if cport == s.port:
                 issues.append(Issue(Severity.ERROR, _uses_text(list(s.uses)), f"needs Kong to listen on container "
                                     f"port {s.port}, which is the {'HTTPS' if 'https' in flag else 'HTTP'} proxy's "
                                     "container port", f"pass {flag} with another free port (e.g. "

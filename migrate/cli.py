@@ -38,11 +38,7 @@ def _root(
 
 def _register() -> None:
     # Importing a command module registers its command on `app`.
-    from migrate.commands import check  # noqa: F401
-    from migrate.commands import convert  # noqa: F401
-    from migrate.commands import helm_values  # noqa: F401
-    from migrate.commands import scan  # noqa: F401
-    from migrate.commands import verify  # noqa: F401
+    from migrate.commands import check, convert, helm_values  # noqa: F401
 
 
 _register()

@@ -54,17 +54,23 @@ def _values_fix(status: ListenerStatus, listens: list[KongListen], ctx: FixConte
     return "Gateway: use protocol HTTP, HTTPS, TCP, TLS or UDP; Kong has no other listens"
 
 
-def _service_fix(status: ListenerStatus) -> str:
+def _service_fix(status: ListenerStatus, listens: list[KongListen]) -> str:
     lst = status.listener
-    listen = {"HTTP": "KONG_PROXY_LISTEN entry without ssl", "HTTPS": "KONG_PROXY_LISTEN entry with ssl",
-              "TLS": "KONG_STREAM_LISTEN entry with ssl", "TCP": "KONG_STREAM_LISTEN entry",
-              "UDP": "KONG_STREAM_LISTEN entry with udp"}.get(lst.protocol)
-    if listen is None:
+    need = {"HTTP": "a KONG_PROXY_LISTEN entry without ssl", "HTTPS": "a KONG_PROXY_LISTEN entry with ssl",
+            "TLS": "a KONG_STREAM_LISTEN entry with ssl", "TCP": "a KONG_STREAM_LISTEN entry without ssl",
+            "UDP": "a KONG_STREAM_LISTEN entry with udp"}.get(lst.protocol)
+    if need is None:
         return "Gateway: use protocol HTTP, HTTPS, TCP, TLS or UDP; Kong has no other listens"
+    l4 = lst.protocol in ("TCP", "UDP", "TLS")
     proto = "UDP" if lst.protocol == "UDP" else "TCP"
-    target = "the same port" if lst.protocol in ("TCP", "UDP", "TLS") else "a port with a"
-    return (f"publish Service: add port {lst.port}/{proto} whose targetPort is {target} "
-            f"{listen}" + (" (containerPort == listener port)" if lst.protocol in ("TCP", "UDP", "TLS") else ""))
+    existing = next((kl for kl in listens if kl.port == lst.port), None)
+    if existing is not None and existing.target_port == 0:
+        return (f"publish Service {existing.service}: port {existing.port_name!r} has a named targetPort, which "
+                f"Kong's controller never matches; use an integer targetPort with {need}")
+    if existing is not None:
+        return f"Kong needs {need} on port {existing.target_port} (targetPort of {existing.service} port {existing.port_name!r})"
+    target = f"targetPort {lst.port} (L4: containerPort == listener port)" if l4 else "a targetPort"
+    return f"publish Service: add port {lst.port}/{proto} with {target}, and {need} on it"
 
 
 def fix_for(status: ListenerStatus, listens: list[KongListen], ctx: FixContext) -> list[str]:
@@ -74,5 +80,5 @@ def fix_for(status: ListenerStatus, listens: list[KongListen], ctx: FixContext) 
         if reason in ("InvalidRouteKinds", "ProtocolConflict", "HostnameConflict"):
             fixes.append(_gateway_fix(reason))
         elif reason in ("UnsupportedProtocol", "PortUnavailable"):
-            fixes.append(_values_fix(status, listens, ctx) if ctx.helm else _service_fix(status))
+            fixes.append(_values_fix(status, listens, ctx) if ctx.helm else _service_fix(status, listens))
     return fixes
