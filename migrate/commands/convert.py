@@ -68,6 +68,9 @@ def convert(
     allowed_routes: Annotated[AllowedRoutes, typer.Option(
         help="Listener allowedRoutes: 'selector' admits only the routes' namespaces; 'all' admits every namespace.")]
     = AllowedRoutes.SELECTOR,
+    backend_tls_policy: Annotated[bool, typer.Option(
+        "--backend-tls-policy", help="Turn konghq.com/tls-verify + ca-certificates-* on Services into "
+        "BackendTLSPolicy objects (needs the GatewayAlpha feature gate). Default: the annotations stay.")] = False,
     output: Annotated[OutputFormat, typer.Option("-o", "--output", help="Output format.")] = OutputFormat.YAML,
     output_dir: Annotated[Path | None, typer.Option(
         help="Write one file per namespace into DIR instead of stdout.")] = None,
@@ -91,7 +94,7 @@ def convert(
         options = ConvertOptions(
             ingress_classes=tuple(ingress_class or ()), gateway_class=gateway_class, gateway_name=gateway_name,
             gateway_namespace=gateway_namespace, gateway_api_version=gateway_api_version,
-            router_flavor=router_flavor, allowed_routes=allowed_routes,
+            router_flavor=router_flavor, allowed_routes=allowed_routes, backend_tls_policy=backend_tls_policy,
         )
     except ValueError as exc:
         raise fail(str(exc)) from None

@@ -9,6 +9,7 @@ from migrate.convert.emit import render_routes
 from migrate.convert.gateway import gateway_objects, plan_http_listeners, reference_grants
 from migrate.convert.gwapi import EXPERIMENTAL, GATEWAY_ALPHA
 from migrate.convert.http import iter_conflicts, translate_ingress
+from migrate.convert.l4 import second_gateway_name, translate_l4
 from migrate.convert.options import ConvertOptions
 from migrate.convert.result import ConvertResult
 from migrate.convert.services import check_services
@@ -73,7 +74,14 @@ def convert_inventory(inventory: Inventory, options: ConvertOptions, report: Rep
                        "Gateway API gives it to the oldest route, Kong's choice may differ",
                        "make the paths distinct, or merge the Ingresses")
 
-    check_services(drafts, inventory, options, report, result)
+    l4 = translate_l4(inventory, options, report, listeners)
+    listeners = listeners + l4.listeners
+    drafts.extend(l4.routes)
+    for route_ns, route_kind, plugin_ns, plugin in l4.plugin_grants:
+        grant_requests.append((plugin_ns, "gateway.networking.k8s.io", route_kind, route_ns,
+                               "configuration.konghq.com", "KongPlugin", plugin))
+
+    extra.extend(check_services(drafts, inventory, options, report, result))
 
     gwns = options.gateway_namespace
     for lst in listeners:
@@ -81,6 +89,11 @@ def convert_inventory(inventory: Inventory, options: ConvertOptions, report: Rep
             grant_requests.append((lst.cert[0], "gateway.networking.k8s.io", "Gateway", gwns, "", "Secret", lst.cert[1]))
     route_namespaces = {d.namespace for d in drafts}
     objects, owner = gateway_objects(listeners, route_namespaces, options, report)
+    if l4.second_gateway:  # UDP next to TCP/TLS on one port: a Gateway of its own (REFERENCE §5.3)
+        more, more_owner = gateway_objects(l4.second_gateway, route_namespaces, options.model_copy(
+            update={"gateway_name": second_gateway_name(options)}), report)
+        objects += more[1:]  # the GatewayClass is already there
+        owner.update(more_owner)
     routes = render_routes(drafts, owner, options, report)
     grants = reference_grants(grant_requests, report)
     kong_objects = sorted(
