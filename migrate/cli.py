@@ -38,7 +38,7 @@ def _root(
 
 def _register() -> None:
     # Importing a command module registers its command on `app`.
-    from migrate.commands import check, convert, helm_values  # noqa: F401
+    from migrate.commands import check, convert, helm_values, scan, verify  # noqa: F401
 
 
 _register()

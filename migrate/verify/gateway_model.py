@@ -43,6 +43,7 @@ from typing import Any
 
 from migrate.annotations import parse as p
 from migrate.convert.options import RouterFlavor
+from migrate.verify.hostindex import HostIndex
 from migrate.verify.kong_model import or_default, parse_host_aliases
 from migrate.verify.outcome import (
     BACKEND,
@@ -59,6 +60,7 @@ from migrate.verify.outcome import (
     strip_prefix,
     substitute_captures,
 )
+from migrate.verify.probes import GRPC_METHOD
 from migrate.verify.shapes import EXACT, PREFIX, REGEX, PathShape, RouteShape
 
 GROUP = "gateway.networking.k8s.io"
@@ -161,7 +163,7 @@ class GwRoute:
                 out.append(RouteShape(
                     hosts=self.hostnames, paths=(PathShape(kind, m.value),),
                     methods=(m.method,) if m.method else tuple(sorted(self.kept_methods)),
-                    headers=tuple(headers),
+                    headers=tuple(headers), grpc=self.kind == "GRPCRoute",
                 ))
         return out
 
@@ -235,6 +237,19 @@ class GatewayTable:
     routes: list[GwRoute] = field(default_factory=list)
     attached: dict[tuple[tuple[str, str], str], list[Attached]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    _listener_index: dict[str, HostIndex[Listener]] = field(default_factory=dict)
+    _route_index: dict[tuple[tuple[str, str], str], HostIndex[Attached]] = field(default_factory=dict)
+
+    def index(self) -> None:
+        self._listener_index = {}
+        for lst in self.listeners:
+            self._listener_index.setdefault(lst.protocol, HostIndex()).add([lst.hostname] if lst.hostname else [], lst)
+        self._route_index = {}
+        for key, entries in self.attached.items():
+            idx: HostIndex[Attached] = HostIndex()
+            for att in entries:
+                idx.add(att.hostnames, att)
+            self._route_index[key] = idx
 
     def shapes(self) -> list[RouteShape]:
         return [s for r in self.routes for s in r.shapes()]
@@ -264,8 +279,8 @@ class GatewayTable:
         return self._outcome(att, rule, m, length, rx, req)
 
     def _listeners(self, protocol: str, host: str) -> list[Listener]:
-        fitting = [lst for lst in self.listeners
-                   if lst.protocol == protocol and (lst.hostname is None or host_matches(lst.hostname, host))]
+        index = self._listener_index.get(protocol)
+        fitting = index.lookup(host) if index else []
         if not fitting:
             return []
 
@@ -280,12 +295,13 @@ class GatewayTable:
     def _best(self, listeners: list[Listener], req: Request) -> tuple[Any, ...] | None:
         best: tuple[Any, ...] | None = None
         for lst in listeners:
-            for att in self.attached.get((lst.gateway, lst.name), []):
+            index = self._route_index.get((lst.gateway, lst.name))
+            for att in index.lookup(req.host) if index else []:
                 host_rank = _host_rank(att.hostnames, req.host)
                 if host_rank is None:
                     continue
                 r = att.route
-                if not self._kept_conditions(r, req):
+                if not self._kept_conditions(r, req) or r.kind == "GRPCRoute" and req.method != GRPC_METHOD:
                     continue
                 for rule in r.rules:
                     for mi, m in enumerate(rule.matches):
@@ -454,6 +470,7 @@ def build_gateway_table(objects: Sequence[dict[str, Any]], resolve_plugin: Plugi
     for obj in raw_routes:
         table.routes.append(_route(obj, generated, grants, resolve_plugin, flavor))
     _attach(table)
+    table.index()
     return table
 
 

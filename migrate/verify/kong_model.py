@@ -49,6 +49,7 @@ from migrate.model.inventory import Inventory, build_inventory
 from migrate.model.objects import BackendRef, Ingress, IngressPath
 from migrate.model.validation import hostname_problem
 from migrate.report import Report
+from migrate.verify.hostindex import HostIndex
 from migrate.verify.options import VerifyOptions
 from migrate.verify.outcome import (
     BACKEND,
@@ -59,12 +60,12 @@ from migrate.verify.outcome import (
     STATUS,
     Outcome,
     Request,
-    host_matches,
     normalize_weights,
     not_found,
     strip_prefix,
     substitute_captures,
 )
+from migrate.verify.probes import GRPC_METHOD
 from migrate.verify.shapes import EXACT, PREFIX, REGEX, PathShape, RouteShape
 
 T = TypeVar("T")
@@ -72,6 +73,7 @@ D = TypeVar("D")
 HTTP_PROTOCOLS = frozenset({"http", "ws", "grpc"})
 HTTPS_PROTOCOLS = frozenset({"https", "wss", "grpcs"})
 DEFAULT_PROTOCOLS = frozenset({"http", "https"})
+GRPC_PROTOCOLS = frozenset({"grpc", "grpcs"})
 REDIRECT_CODES = (301, 302, 307, 308)
 # Kong/kong: kong/router/traditional.lua MATCH_RULES bits, highest first
 _HOST, _HEADER, _URI, _METHOD = 0x40, 0x20, 0x10, 0x08
@@ -116,10 +118,14 @@ class KongRoute:
     def plain_hosts_only(self) -> bool:
         return bool(self.hosts) and not any(h.startswith("*") for h in self.hosts)
 
+    @property
+    def grpc(self) -> bool:
+        return self.protocols <= GRPC_PROTOCOLS
+
     def shape(self) -> RouteShape:
         return RouteShape(
             hosts=self.hosts, paths=(self.shape_path,), methods=tuple(sorted(self.methods)),
-            headers=tuple((n, tuple((v.value, v.regex) for v in vs)) for n, vs in self.headers),
+            headers=tuple((n, tuple((v.value, v.regex) for v in vs)) for n, vs in self.headers), grpc=self.grpc,
         )
 
 
@@ -332,21 +338,12 @@ class KongTable:
     routes: list[KongRoute] = field(default_factory=list)
     cert_hosts: set[str] = field(default_factory=set)
     notes: list[str] = field(default_factory=list)
-    _by_host: dict[str, list[KongRoute]] = field(default_factory=dict)
-    _wildcard: list[KongRoute] = field(default_factory=list)
-    _any_host: list[KongRoute] = field(default_factory=list)
+    _index: HostIndex[KongRoute] = field(default_factory=HostIndex)
 
     def index(self) -> None:
-        self._by_host, self._wildcard, self._any_host = {}, [], []
+        self._index = HostIndex()
         for r in self.routes:
-            if not r.hosts:
-                self._any_host.append(r)
-            for h in r.hosts:
-                if "*" in h:
-                    if r not in self._wildcard:
-                        self._wildcard.append(r)
-                else:
-                    self._by_host.setdefault(h, []).append(r)
+            self._index.add(r.hosts, r)
 
     def shapes(self) -> list[RouteShape]:
         return [r.shape() for r in self.routes]
@@ -361,11 +358,7 @@ class KongTable:
         if req.scheme == HTTPS and not self.has_certificate(req.host):
             return Outcome(NO_TLS, detail="Kong has no certificate for this SNI; it serves its default one")
         best: tuple[tuple[object, ...], KongRoute, int, re.Match[str] | None] | None = None
-        seen: set[int] = set()
-        for r in self._candidates(req.host):
-            if id(r) in seen:
-                continue
-            seen.add(id(r))
+        for r in self._index.lookup(req.host):
             hit = self._match(r, req)
             if hit is None:
                 continue
@@ -378,16 +371,12 @@ class KongTable:
         _, r, length, m = best
         return self._outcome(r, req, length, m)
 
-    def _candidates(self, host: str) -> list[KongRoute]:
-        out = list(self._by_host.get(host, ()))
-        out += [r for r in self._wildcard if any(host_matches(h, host) for h in r.hosts)]
-        return out + self._any_host
-
     def _match(self, r: KongRoute, req: Request) -> tuple[int, int, re.Match[str] | None] | None:
-        if r.hosts and not any(host_matches(h, req.host) for h in r.hosts):
-            return None
+        # the host index only returns routes one of whose hosts matches
         if r.methods and req.method not in r.methods:
             return None
+        if r.grpc and req.method != GRPC_METHOD:
+            return None  # only gRPC clients (POST) use gRPC routes
         ci = self.flavor != RouterFlavor.EXPRESSIONS
         for name, values in r.headers:
             got = req.header(name)

@@ -22,6 +22,7 @@ from migrate.verify.outcome import HTTP, HTTPS, Request
 from migrate.verify.shapes import EXACT, PREFIX, REGEX, PathShape, RouteShape
 
 UNCOVERED_HOST = "uncovered.invalid"
+GRPC_METHOD = "POST"  # gRPC calls are HTTP/2 POSTs
 MAX_HOSTS_FOR_HOSTLESS = 5
 OTHER_METHODS = ("GET", "POST", "DELETE", "PATCH")
 UNLISTED_VALUE = "unlisted-value"
@@ -142,6 +143,8 @@ def _header_variants(headers: tuple[tuple[str, tuple[tuple[str, bool], ...]], ..
 
 
 def _methods(shape: RouteShape) -> list[str]:
+    if shape.grpc:
+        return [GRPC_METHOD]
     if not shape.methods:
         return ["GET"]
     outside = next((m for m in OTHER_METHODS if m not in shape.methods), "PURGE")

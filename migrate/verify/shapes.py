@@ -21,3 +21,4 @@ class RouteShape:
     paths: tuple[PathShape, ...]
     methods: tuple[str, ...] = ()
     headers: tuple[tuple[str, tuple[tuple[str, bool], ...]], ...] = ()  # (name, ((value, is_regex), ...))
+    grpc: bool = False  # only gRPC calls (always POST) reach it

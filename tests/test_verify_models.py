@@ -1,0 +1,346 @@
+"""Routing rules of both verify models, one test per rule, with cases from Kong's documented routing
+(REFERENCE §2) and the Gateway API HTTPRoute precedence rules (apis/v1/httproute_types.go)."""
+
+from __future__ import annotations
+
+import pytest
+
+from migrate.convert.options import RouterFlavor
+from migrate.verify.probes import generate_probes, path_variants, regex_sample
+from migrate.verify.shapes import EXACT, PREFIX, REGEX, PathShape, RouteShape
+from tests.verify_support import (
+    backend,
+    exact,
+    gateway,
+    gw_table,
+    http_route,
+    ingress,
+    kong,
+    listener,
+    prefix,
+    regex,
+    req,
+    rule,
+)
+
+H = "app.example.com"
+TRADITIONAL_FLAVORS = [RouterFlavor.TRADITIONAL, RouterFlavor.TRADITIONAL_COMPATIBLE]
+ALL_FLAVORS = [*TRADITIONAL_FLAVORS, RouterFlavor.EXPRESSIONS]
+
+# ---------------------------------------------------------------------------------------------------
+# Kong (before)
+
+
+@pytest.mark.parametrize("flavor", ALL_FLAVORS)
+def test_kong_raw_implementation_specific_path_is_a_string_prefix(flavor: RouterFlavor) -> None:
+    t = kong(ingress("raw", H, [("/foo", "ImplementationSpecific", "a")]), flavor=flavor)
+    assert [backend(t.route(req(H, p))) for p in ("/foo", "/foox", "/foo/bar", "/fo")] == ["a", "a", "a", "status:404"]
+
+
+@pytest.mark.parametrize("flavor", ALL_FLAVORS)
+def test_kong_prefix_path_matches_whole_segments_only(flavor: RouterFlavor) -> None:
+    t = kong(ingress("pre", H, [("/foo/", "Prefix", "a")]), flavor=flavor)
+    assert [backend(t.route(req(H, p))) for p in ("/foo", "/foo/", "/foo/x", "/foox")] == ["a", "a", "a", "status:404"]
+
+
+@pytest.mark.parametrize("flavor", ALL_FLAVORS)
+def test_kong_exact_path(flavor: RouterFlavor) -> None:
+    t = kong(ingress("ex", H, [("/foo", "Exact", "a")]), flavor=flavor)
+    assert [backend(t.route(req(H, p))) for p in ("/foo", "/foo/", "/foox")] == ["a", "status:404", "status:404"]
+
+
+def test_kong_regex_path_is_anchored_at_the_start_only() -> None:
+    t = kong(ingress("rx", H, [("/~/api/v[0-9]+", "ImplementationSpecific", "a")]))
+    assert backend(t.route(req(H, "/api/v1/users"))) == "a"
+    assert backend(t.route(req(H, "/x/api/v1"))) == "status:404"
+
+
+def test_kong_regex_prefix_annotation_changes_the_marker() -> None:
+    t = kong(ingress("rx", H, [("/re:/v[0-9]", "ImplementationSpecific", "a")],
+                     annotations={"konghq.com/regex-prefix": "/re:"}))
+    assert backend(t.route(req(H, "/v2"))) == "a"
+
+
+def test_kong_traditional_evaluates_regex_paths_before_prefix_paths() -> None:
+    # Kong docs: "regex paths are evaluated before prefix paths", whatever the prefix length
+    t = kong(ingress("rx", H, [("/~/api/.*", "ImplementationSpecific", "regex")], created="2024-01-02T00:00:00Z"),
+             ingress("pre", H, [("/api/users", "Prefix", "prefix")], created="2024-01-01T00:00:00Z"))
+    assert backend(t.route(req(H, "/api/users/1"))) == "regex"
+
+
+@pytest.mark.parametrize("flavor", ALL_FLAVORS)
+def test_kong_longest_prefix_wins(flavor: RouterFlavor) -> None:
+    t = kong(ingress("short", H, [("/api", "Prefix", "short")], created="2024-01-01T00:00:00Z"),
+             ingress("long", H, [("/api/users", "Prefix", "long")], created="2024-01-02T00:00:00Z"), flavor=flavor)
+    assert backend(t.route(req(H, "/api/users/1"))) == "long"
+    assert backend(t.route(req(H, "/api/orders"))) == "short"
+
+
+def test_kong_traditional_prefers_the_route_with_more_conditions() -> None:
+    # traditional router: routes with more match attributes (here: methods) are tried first
+    t = kong(ingress("meth", H, [("/", "Prefix", "with-method")], annotations={"konghq.com/methods": "GET"}),
+             ingress("api", H, [("/api", "Prefix", "longer-path")]))
+    assert backend(t.route(req(H, "/api/x"))) == "with-method"
+    assert backend(t.route(req(H, "/api/x", method="POST"))) == "longer-path"
+
+
+@pytest.mark.parametrize("flavor", ALL_FLAVORS)
+def test_kong_plain_host_beats_wildcard_and_wildcard_matches_deep_suffixes(flavor: RouterFlavor) -> None:
+    t = kong(ingress("wild", "*.example.com", [("/", "Prefix", "wild")], created="2024-01-01T00:00:00Z"),
+             ingress("plain", "app.example.com", [("/", "Prefix", "plain")], created="2024-01-02T00:00:00Z"),
+             flavor=flavor)
+    assert backend(t.route(req("app.example.com", "/"))) == "plain"
+    assert backend(t.route(req("a.b.example.com", "/"))) == "wild"
+    assert backend(t.route(req("example.com", "/"))) == "status:404"
+
+
+def test_kong_host_aliases_add_hosts_and_trailing_wildcards() -> None:
+    t = kong(ingress("al", H, [("/", "Prefix", "a")], annotations={"konghq.com/host-aliases": "www.example.com, app.*"}))
+    assert [backend(t.route(req(h, "/"))) for h in (H, "www.example.com", "app.example.org", "other.example.com")] \
+        == ["a", "a", "a", "status:404"]
+
+
+@pytest.mark.parametrize("flavor", TRADITIONAL_FLAVORS)
+def test_kong_header_values_are_ored_and_case_insensitive_in_traditional_flavors(flavor: RouterFlavor) -> None:
+    t = kong(ingress("h", H, [("/", "Prefix", "a")], annotations={"konghq.com/headers.x-tenant": "gold, silver"}),
+             flavor=flavor)
+    assert [backend(t.route(req(H, "/", x_tenant=v))) for v in ("gold", "silver", "GOLD", "bronze")] \
+        == ["a", "a", "a", "status:404"]
+    assert backend(t.route(req(H, "/"))) == "status:404"
+
+
+def test_kong_header_values_are_case_sensitive_in_expressions() -> None:
+    t = kong(ingress("h", H, [("/", "Prefix", "a")], annotations={"konghq.com/headers.x-tenant": "gold"}),
+             flavor=RouterFlavor.EXPRESSIONS)
+    assert backend(t.route(req(H, "/", x_tenant="gold"))) == "a"
+    assert backend(t.route(req(H, "/", x_tenant="GOLD"))) == "status:404"
+
+
+def test_kong_header_names_are_anded() -> None:
+    t = kong(ingress("h", H, [("/", "Prefix", "a")],
+                     annotations={"konghq.com/headers.x-a": "1", "konghq.com/headers.x-b": "2"}))
+    assert backend(t.route(req(H, "/", x_a="1", x_b="2"))) == "a"
+    assert backend(t.route(req(H, "/", x_a="1"))) == "status:404"
+
+
+def test_kong_regex_header_value() -> None:
+    t = kong(ingress("h", H, [("/", "Prefix", "a")], annotations={"konghq.com/headers.user-agent": "~*(iphone|android)"}))
+    assert backend(t.route(req(H, "/", user_agent="Mozilla (iPhone)"))) == "a"
+    assert backend(t.route(req(H, "/", user_agent="curl"))) == "status:404"
+
+
+def test_kong_https_only_route_answers_http_with_426_or_the_redirect_code() -> None:
+    t = kong(ingress("only", "a.example.com", [("/", "Prefix", "a")], annotations={"konghq.com/protocols": "https"},
+                     tls=["a.example.com"]),
+             ingress("redir", "b.example.com", [("/", "Prefix", "b")], tls=["b.example.com"],
+                     annotations={"konghq.com/protocols": "https", "konghq.com/https-redirect-status-code": "301"}))
+    assert backend(t.route(req("a.example.com", "/"))) == "status:426"
+    out = t.route(req("b.example.com", "/p"))
+    assert (out.kind, out.status, out.location) == ("redirect", 301, "https://b.example.com/p")
+    assert backend(t.route(req("b.example.com", "/", scheme="https"))) == "b"
+
+
+def test_kong_force_ssl_redirect_needs_exactly_true() -> None:
+    t = kong(ingress("yes", "a.example.com", [("/", "Prefix", "a")], tls=["a.example.com"],
+                     annotations={"ingress.kubernetes.io/force-ssl-redirect": "true"}),
+             ingress("no", "b.example.com", [("/", "Prefix", "b")],
+                     annotations={"ingress.kubernetes.io/force-ssl-redirect": "True"}))
+    assert t.route(req("a.example.com", "/")).status == 302
+    assert backend(t.route(req("b.example.com", "/"))) == "b"
+
+
+def test_kong_https_needs_a_certificate_and_a_wildcard_certificate_covers_one_label() -> None:
+    t = kong(ingress("tls", "*.example.com", [("/", "Prefix", "a")], tls=["*.example.com"]),
+             ingress("plain", "other.test", [("/", "Prefix", "b")]))
+    assert backend(t.route(req("x.example.com", "/", scheme="https"))) == "a"
+    assert backend(t.route(req("a.b.example.com", "/", scheme="https"))) == "no-tls"
+    assert backend(t.route(req("other.test", "/", scheme="https"))) == "no-tls"
+    assert backend(t.route(req("other.test", "/"))) == "b"
+
+
+def test_kong_only_the_oldest_default_backend_counts_and_it_catches_everything_else() -> None:
+    t = kong(ingress("young", None, [], default_backend="young", created="2024-02-01T00:00:00Z"),
+             ingress("old", None, [], default_backend="old", created="2024-01-01T00:00:00Z"),
+             ingress("app", H, [("/app", "Prefix", "app")]))
+    assert backend(t.route(req("anything.test", "/x"))) == "old"
+    assert backend(t.route(req(H, "/app"))) == "app"
+    assert backend(t.route(req(H, "/other"))) == "old"
+
+
+def test_kong_older_ingress_wins_a_tie() -> None:
+    t = kong(ingress("b-young", H, [("/", "Prefix", "young")], created="2024-02-01T00:00:00Z"),
+             ingress("a-old", H, [("/", "Prefix", "old")], created="2024-01-01T00:00:00Z"))
+    assert backend(t.route(req(H, "/"))) == "old"
+
+
+def test_kong_regex_priority_orders_regexes_except_in_expressions() -> None:
+    objs = (ingress("low", H, [("/~/a", "ImplementationSpecific", "low")], created="2024-01-01T00:00:00Z"),
+            ingress("high", H, [("/~/a/b", "ImplementationSpecific", "high")], created="2024-01-02T00:00:00Z",
+                    annotations={"konghq.com/regex-priority": "10"}))
+    assert backend(kong(*objs).route(req(H, "/a/b"))) == "high"
+
+
+def test_kong_strip_path_and_rewrite_set_the_upstream_path() -> None:
+    t = kong(ingress("strip", "a.example.com", [("/api", "Prefix", "a")], annotations={"konghq.com/strip-path": "true"}),
+             ingress("rw", "b.example.com", [("/~/users/(\\d+)", "ImplementationSpecific", "b")],
+                     annotations={"konghq.com/rewrite": "/u/$1/\\$"}))
+    assert t.route(req("a.example.com", "/api/x")).upstream_path == "/x"
+    assert t.route(req("a.example.com", "/api")).upstream_path == "/"
+    assert t.route(req("b.example.com", "/users/42")).upstream_path == "/u/42/$"
+
+
+def test_kong_annotations_stay_on_their_ingress() -> None:
+    t = kong(ingress("post-only", H, [("/write", "Prefix", "w")], annotations={"konghq.com/methods": "POST"}),
+             ingress("neighbour", H, [("/read", "Prefix", "r")]))
+    assert backend(t.route(req(H, "/read", method="DELETE"))) == "r"
+    assert backend(t.route(req(H, "/write", method="GET"))) == "status:404"
+
+
+def test_kong_kongingress_route_section_applies_under_the_annotations() -> None:
+    ki = {"apiVersion": "configuration.konghq.com/v1", "kind": "KongIngress",
+          "metadata": {"name": "over", "namespace": "apps"}, "route": {"methods": ["POST"], "strip_path": True}}
+    t = kong(ingress("i", H, [("/api", "Prefix", "a")],
+                     annotations={"konghq.com/override": "over", "konghq.com/methods": "GET"}), ki)
+    assert backend(t.route(req(H, "/api/x", method="POST"))) == "status:404"
+    assert t.route(req(H, "/api/x")).upstream_path == "/x"
+
+
+# ---------------------------------------------------------------------------------------------------
+# Gateway API (after)
+
+GW = gateway(listener("http"), listener("https", "HTTPS"), listener("https-app", "HTTPS", H))
+
+
+def test_gateway_exact_beats_prefix_and_longest_prefix_wins() -> None:
+    t = gw_table(GW, http_route("r", [rule("root", prefix("/")), rule("api", prefix("/api")),
+                                      rule("users", prefix("/api/users")), rule("exact", exact("/api/users"))]))
+    assert [backend(t.route(req(H, p))) for p in ("/api/users", "/api/users/1", "/api/x", "/x")] \
+        == ["exact", "users", "api", "root"]
+
+
+def test_gateway_path_prefix_matches_path_elements_and_ignores_a_trailing_slash() -> None:
+    t = gw_table(GW, http_route("r", [rule("foo", prefix("/foo/"))]))
+    assert [backend(t.route(req(H, p))) for p in ("/foo", "/foo/", "/foo/x", "/foox")] \
+        == ["foo", "foo", "foo", "status:404"]
+
+
+def test_gateway_method_match_then_header_count_decide_between_equal_paths() -> None:
+    t = gw_table(GW, http_route("r", [rule("plain", prefix("/")), rule("method", prefix("/", method="GET")),
+                                      rule("headers", prefix("/", headers=[{"name": "x-a", "value": "1"},
+                                                                          {"name": "x-b", "value": "2"}]))]))
+    assert backend(t.route(req(H, "/", x_a="1", x_b="2"))) == "method"  # method match ranks above header count
+    assert backend(t.route(req(H, "/", method="POST", x_a="1", x_b="2"))) == "headers"
+    assert backend(t.route(req(H, "/", method="POST"))) == "plain"
+
+
+def test_gateway_header_names_case_insensitive_values_case_sensitive_in_expressions() -> None:
+    t = gw_table(GW, http_route("r", [rule("a", prefix("/", headers=[{"name": "X-Tenant", "value": "gold"}]))]),
+                 flavor=RouterFlavor.EXPRESSIONS)
+    assert backend(t.route(req(H, "/", x_tenant="gold"))) == "a"
+    assert backend(t.route(req(H, "/", x_tenant="GOLD"))) == "status:404"
+
+
+def test_gateway_oldest_route_then_name_break_ties_then_first_rule() -> None:
+    t = gw_table(GW, http_route("b", [rule("old", prefix("/"))], created="2024-01-01T00:00:00Z"),
+                 http_route("a", [rule("young", prefix("/"))], created="2024-02-01T00:00:00Z"))
+    assert backend(t.route(req(H, "/"))) == "old"
+    t = gw_table(GW, http_route("b", [rule("b", prefix("/"))]), http_route("a", [rule("a1", prefix("/")),
+                                                                                 rule("a2", prefix("/"))]))
+    assert backend(t.route(req(H, "/"))) == "a1"
+
+
+def test_gateway_route_with_the_more_specific_hostname_wins_before_path_precedence() -> None:
+    t = gw_table(GW, http_route("wild", [rule("wild", prefix("/api"))], hostnames=["*.example.com"]),
+                 http_route("plain", [rule("plain", prefix("/"))], hostnames=[H]))
+    assert backend(t.route(req(H, "/api"))) == "plain"
+    assert backend(t.route(req("x.example.com", "/api"))) == "wild"
+    assert backend(t.route(req("example.com", "/api"))) == "status:404"
+
+
+def test_gateway_regular_expression_ranks_between_exact_and_prefix() -> None:
+    t = gw_table(GW, http_route("r", [rule("prefix", prefix("/foo/bar")), rule("regex", regex("/foo")),
+                                      rule("exact", exact("/foo/bar/baz"))]))
+    assert backend(t.route(req(H, "/foo/bar/x"))) == "regex"
+    assert backend(t.route(req(H, "/foo/bar/baz"))) == "exact"
+
+
+def test_gateway_listener_selection_and_section_name_attachment() -> None:
+    t = gw_table(GW, http_route("secure", [rule("secure", prefix("/"))], hostnames=[H], sections=("https-app",)),
+                 http_route("other", [rule("other", prefix("/"))], sections=("https",)))
+    assert backend(t.route(req(H, "/", scheme="https"))) == "secure"
+    assert backend(t.route(req("b.example.com", "/", scheme="https"))) == "other"
+    # plain HTTP reaches no route; Kong's controller answers 426 for a route bound to HTTPS listeners only
+    assert backend(t.route(req(H, "/"))) == "status:426"
+    assert backend(gw_table(gateway(listener("http"))).route(req(H, "/", scheme="https"))) == "no-tls"
+
+
+def test_gateway_allowed_routes_same_namespace_rejects_other_namespaces() -> None:
+    t = gw_table(gateway(listener("http", allowed="Same")), http_route("r", [rule("a", prefix("/"))], ns="apps"))
+    assert backend(t.route(req(H, "/"))) == "status:404"
+    assert any("attaches to no listener" in n for n in t.notes)
+
+
+def test_gateway_route_hostnames_must_intersect_the_listener() -> None:
+    t = gw_table(gateway(listener("h", hostname="*.example.com")),
+                 http_route("r", [rule("a", prefix("/"))], hostnames=["app.example.com", "app.other.org"], sections=("h",)))
+    assert backend(t.route(req("app.example.com", "/"))) == "a"
+    assert backend(t.route(req("app.other.org", "/"))) == "status:404"
+
+
+def test_gateway_filters_redirect_rewrite_and_weights() -> None:
+    redirect = {"type": "RequestRedirect", "requestRedirect": {"scheme": "https", "statusCode": 301}}
+    rewrite = {"type": "URLRewrite", "urlRewrite": {"path": {"type": "ReplacePrefixMatch", "replacePrefixMatch": "/"}}}
+    split = {"matches": [prefix("/split")], "backendRefs": [{"name": "a", "port": 80, "weight": 20},
+                                                            {"name": "b", "port": 80, "weight": 60}]}
+    t = gw_table(GW, http_route("r", [{"matches": [prefix("/old")], "filters": [redirect]},
+                                      rule("api", prefix("/api"), filters=[rewrite]), split]))
+    out = t.route(req(H, "/old/x"))
+    assert (out.kind, out.status, out.location) == ("redirect", 301, "https://app.example.com/old/x")
+    assert t.route(req(H, "/api/v1")).upstream_path == "/v1"
+    assert t.route(req(H, "/split")).backends == (("apps/a:80", 1), ("apps/b:80", 3))
+
+
+def test_gateway_cross_namespace_backend_needs_a_reference_grant() -> None:
+    r = http_route("r", [{"matches": [prefix("/")], "backendRefs": [{"name": "s", "namespace": "other", "port": 80}]}])
+    assert backend(gw_table(GW, r).route(req(H, "/"))) == "status:500"
+    grant = {"apiVersion": "gateway.networking.k8s.io/v1beta1", "kind": "ReferenceGrant",
+             "metadata": {"name": "g", "namespace": "other"},
+             "spec": {"from": [{"group": "gateway.networking.k8s.io", "kind": "HTTPRoute", "namespace": "apps"}],
+                      "to": [{"group": "", "kind": "Service"}]}}
+    assert backend(gw_table(GW, r, grant).route(req(H, "/"))) == "s"
+
+
+def test_gateway_honours_kept_kong_annotations() -> None:
+    t = gw_table(GW, http_route("r", [rule("a", prefix("/api"))], hostnames=[H], sections=("http", "https-app"), annotations={
+        "konghq.com/strip-path": "true", "konghq.com/methods": "GET,PURGE", "konghq.com/protocols": "https",
+        "konghq.com/https-redirect-status-code": "308"}))
+    assert t.route(req(H, "/api/x", scheme="https", method="PURGE")).upstream_path == "/x"
+    assert backend(t.route(req(H, "/api/x", scheme="https", method="POST"))) == "status:404"
+    assert t.route(req(H, "/api/x")).status == 308
+
+
+# ---------------------------------------------------------------------------------------------------
+# probes
+
+
+def test_regex_sample_builds_a_matching_string() -> None:
+    for pattern in ("/api/v[0-9]+/users", "/(foo|bar)/\\d{2}", "/files/.*\\.png$", "/x/[^/]+/y"):
+        sample = regex_sample(pattern)
+        assert sample is not None and __import__("re").match(pattern, sample), pattern
+
+
+def test_path_variants_cover_the_boundaries() -> None:
+    assert set(path_variants(PathShape(PREFIX, "/foo"))) >= {"/foo", "/foo/", "/foo/x", "/foox", "/FOO"}
+    assert "/a/b/x" in path_variants(PathShape(EXACT, "/a/b"))
+    assert path_variants(PathShape(REGEX, "/v[0-9]"))[0] == "/v0"
+
+
+def test_probes_cover_hosts_methods_headers_and_schemes() -> None:
+    probes = generate_probes([RouteShape(hosts=("*.example.com",), paths=(PathShape(PREFIX, "/p"),),
+                                         methods=("GET",), headers=(("x-t", (("gold", False),)),))])
+    hosts = {p.host for p in probes}
+    assert {"wild.example.com", "a.b.example.com", "example.com", "uncovered.invalid"} <= hosts
+    assert {p.method for p in probes} == {"GET", "POST"}
+    assert {p.header("x-t") for p in probes} >= {"gold", "GOLD", None, "unlisted-value"}
+    assert {p.scheme for p in probes} == {"http", "https"}
+    assert probes == sorted(set(probes))
