@@ -286,3 +286,29 @@ def test_blank_regex_prefix_is_an_error_and_default_stays() -> None:
     traits, notes = run({"konghq.com/regex-prefix": "  "})
     assert traits.regex_prefix == "/~"
     assert notes["konghq.com/regex-prefix"][0] == Status.ERROR
+
+
+def test_grpc_exact_headers_stay_matches_and_regex_moves_all_headers_to_annotations() -> None:
+    traits, notes = run({"konghq.com/protocols": "grpc,grpcs", "konghq.com/headers.x-a": "1,2"})
+    assert [v.value for v in traits.headers["x-a"]] == ["1", "2"]
+    assert notes["konghq.com/headers.x-a"][0] == Status.CONVERTED
+    traits, _ = run({"konghq.com/protocols": "grpc,grpcs", "konghq.com/headers.x-a": "1",
+                     "konghq.com/headers.x-b": "~*^b"})
+    assert traits.headers == {}
+    assert traits.kept == {"konghq.com/headers.x-a": "1", "konghq.com/headers.x-b": "~*^b"}
+    traits, notes = run({"konghq.com/protocols": "grpc,grpcs", "konghq.com/headers.x-b": "~*^b"},
+                        flavor=RouterFlavor.EXPRESSIONS)
+    assert traits.kept == {}
+    assert notes["konghq.com/headers.x-b"][0] == Status.UNCONVERTED
+
+
+@pytest.mark.parametrize(("flavor", "methods", "status"), [
+    (RouterFlavor.TRADITIONAL, "GET", Status.KEPT),
+    (RouterFlavor.EXPRESSIONS, "POST,GET", Status.IGNORED),
+    (RouterFlavor.EXPRESSIONS, "GET", Status.WARNING),
+])
+def test_methods_on_grpc_routes(flavor: RouterFlavor, methods: str, status: Status) -> None:
+    traits, notes = run({"konghq.com/protocols": "grpc", "konghq.com/methods": methods}, flavor=flavor)
+    assert traits.methods == []
+    assert notes["konghq.com/methods"][0] == status
+    assert ("konghq.com/methods" in traits.kept) is (status == Status.KEPT)

@@ -89,6 +89,17 @@ def _methods(key: str, value: str, ctx: AnnotationContext) -> None:
     if not methods:
         ctx.note(key, Status.IGNORED, "empty: Kong sets no method restriction, nor does the conversion")
         return
+    if ctx.traits.grpc:
+        # GRPCRoute matches name no HTTP method; gRPC calls are always POST.
+        if ctx.options.router_flavor != RouterFlavor.EXPRESSIONS:
+            ctx.keep(key, ",".join(methods), "GRPCRoute matches have no HTTP method; the traditional routers "
+                     "honour the annotation on GRPCRoute")
+        elif "POST" in methods:
+            ctx.note(key, Status.IGNORED, "gRPC calls are always POST: no effect on a gRPC route, nothing to emit")
+        else:
+            ctx.note(key, Status.WARNING, f"gRPC calls are always POST, so Kong's route ({', '.join(methods)}) "
+                     "never matched them; the GRPCRoute does", "remove the Ingress if it was unused")
+        return
     custom = [m for m in methods if m not in p.GATEWAY_METHODS]
     if custom:
         # A Gateway API match can only name standard methods: keep Kong's own form for the whole list.
@@ -122,6 +133,8 @@ def _headers(key: str, value: str, ctx: AnnotationContext) -> None:
                  "hostnames are what the annotation meant)", "check that these hostnames are intended")
         return
     ctx.traits.headers[name] = values
+    if ctx.traits.grpc:
+        return  # reported once all headers are known (_grpc_regex_headers)
     kinds = ", ".join(("~*" + v.value if v.regex else v.value) for v in values)
     ctx.note(key, Status.CONVERTED, f"-> header match {name} in ({kinds}), one match per value (Kong ORs values)")
 
@@ -428,4 +441,32 @@ def apply_route_annotations(ctx: AnnotationContext, skip: frozenset[str] = froze
         else:
             ctx.note(key, Status.IGNORED, "not a Kong annotation: Kong ignores it, so does the conversion",
                      "if another controller reads it, migrate it separately")
+    _grpc_regex_headers(ctx)
     return ctx.traits
+
+
+def _grpc_regex_headers(ctx: AnnotationContext) -> None:
+    """KIC's GRPCRoute translator matches header values literally: regex values stay annotations."""
+    headers = ctx.traits.headers
+    if not (ctx.traits.grpc and headers):
+        return
+    keys = sorted(k for k in ctx.meta.annotations
+                  if k.startswith(p.HEADERS_PREFIX) and k[len(p.HEADERS_PREFIX):].lower() in headers)
+    if not any(v.regex for vs in headers.values() for v in vs):
+        for key in keys:
+            name = key[len(p.HEADERS_PREFIX):].lower()
+            ctx.note(key, Status.CONVERTED, f"-> GRPCRoute header match {name} in "
+                     f"({', '.join(v.value for v in headers[name])}), one match per value (Kong ORs values)")
+        return
+    if ctx.options.router_flavor == RouterFlavor.EXPRESSIONS:
+        for key in keys:
+            ctx.note(key, Status.UNCONVERTED, "a '~*' regex header value has no GRPCRoute form Kong's controller "
+                     "honours, and the expressions router ignores the annotation on Gateway API routes",
+                     "match on exact header values, or keep this Ingress")
+        headers.clear()
+        return
+    # KIC's annotation replaces all header matches of the route, so every header annotation moves together.
+    for key in keys + ([p.HEADERS_SEPARATOR] if p.HEADERS_SEPARATOR in ctx.meta.annotations else []):
+        ctx.keep(key, ctx.meta.annotations[key].strip(), "a '~*' regex header value has no GRPCRoute form Kong's "
+                 "controller honours; the traditional routers honour the header annotations on GRPCRoute")
+    headers.clear()

@@ -293,8 +293,10 @@ def _build_rules(route: RouteDraft, paths: list[IngressPath], traits: RouteTrait
                                f"path {m.value!r} ({m.type}) has no GRPCRoute method-match form",
                                "use '/' or '/package.Service' prefixes, or '/package.Service/Method' exact paths")
                     continue
-                if gm not in grpc_matches:
-                    grpc_matches.append(gm)
+                for combo in _header_combinations(traits.headers):  # Kong ORs header values here too
+                    gmh = MatchDraft(path=None, grpc=gm.grpc, headers=combo)
+                    if gmh not in grpc_matches:
+                        grpc_matches.append(gmh)
             if grpc_matches:
                 route.rules.append(RuleDraft(matches=grpc_matches, backends=[backend], filters=list(filters)))
             continue
