@@ -173,7 +173,7 @@ def test_kong_older_ingress_wins_a_tie() -> None:
     assert backend(t.route(req(H, "/"))) == "old"
 
 
-def test_kong_regex_priority_orders_regexes_except_in_expressions() -> None:
+def test_kong_regex_priority_orders_regexes() -> None:
     objs = (ingress("low", H, [("/~/a", "ImplementationSpecific", "low")], created="2024-01-01T00:00:00Z"),
             ingress("high", H, [("/~/a/b", "ImplementationSpecific", "high")], created="2024-01-02T00:00:00Z",
                     annotations={"konghq.com/regex-priority": "10"}))
@@ -344,3 +344,25 @@ def test_probes_cover_hosts_methods_headers_and_schemes() -> None:
     assert {p.header("x-t") for p in probes} >= {"gold", "GOLD", None, "unlisted-value"}
     assert {p.scheme for p in probes} == {"http", "https"}
     assert probes == sorted(set(probes))
+
+
+def test_gateway_grpc_route_matches_service_and_method_of_grpc_calls() -> None:
+    grpc = {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "GRPCRoute",
+            "metadata": {"name": "g", "namespace": "apps"},
+            "spec": {"parentRefs": [{"name": "kong", "namespace": "kong", "sectionName": "http"}],
+                     "rules": [{"matches": [{"method": {"service": "pkg.Svc", "method": "Get"}}],
+                                "backendRefs": [{"name": "get", "port": 80}]},
+                               {"matches": [{"method": {"service": "pkg.Svc"}}],
+                                "backendRefs": [{"name": "svc", "port": 80}]}]}}
+    t = gw_table(GW, grpc)
+    assert backend(t.route(req(H, "/pkg.Svc/Get", method="POST"))) == "get"
+    assert backend(t.route(req(H, "/pkg.Svc/List", method="POST"))) == "svc"
+    assert backend(t.route(req(H, "/pkg.Svc/Get"))) == "status:404"  # not a gRPC call
+
+
+def test_gateway_kept_regex_priority_is_ignored_by_the_expressions_router() -> None:
+    routes = (http_route("a", [rule("short", regex("/a"))], created="2024-01-01T00:00:00Z"),
+              http_route("b", [rule("long", regex("/a/b"))], created="2024-01-02T00:00:00Z",
+                         annotations={"konghq.com/regex-priority": "5"}))
+    assert backend(gw_table(GW, *routes).route(req(H, "/a/b"))) == "long"
+    assert backend(gw_table(GW, *routes, flavor=RouterFlavor.EXPRESSIONS).route(req(H, "/a/b"))) == "short"

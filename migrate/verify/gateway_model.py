@@ -20,7 +20,10 @@ implementation, it follows Kong's controller (KIC), the implementation this migr
   paths before prefix paths, so RegularExpression ranks after Exact and before every PathPrefix, and
   among regexes the kept `konghq.com/regex-priority` annotation (honoured by KIC, REFERENCE §1.1) decides.
 * Matching: PathPrefix matches whole path elements, a trailing `/` ignored; Exact is exact; header names are
-  case-insensitive and Exact header values case-sensitive (HTTPHeaderMatch).  RegularExpression syntax and
+  case-insensitive.  Header values: the spec's Exact match is case-sensitive, but KIC hands header matches to
+  the Kong router, which compares values case-insensitively in the traditional flavors (Kong/kong PR #11905);
+  the model follows the router of the chosen flavor, so only expressions compares them case-sensitively
+  (with a strictly conformant implementation, `GOLD` would no longer match `gold`).  RegularExpression syntax and
   anchoring are implementation-specific: KIC hands the regex to Kong, which anchors it at the start only
   (REFERENCE §2.1); header regexes are unanchored searches.  Query param matches never match (probes
   carry no query string) but count for precedence.
@@ -501,6 +504,8 @@ def _route(obj: dict[str, Any], generated: dict[tuple[str, str], str], grants: l
     _kept_annotations(route, annotations, resolve_plugin)
     if flavor != RouterFlavor.EXPRESSIONS:  # KIC ignores these on Gateway API routes in expressions mode (§1.4)
         _kept_matches(route, annotations)
+    else:
+        route.regex_priority = 0
     for i, raw in enumerate(map(_dict, _list(spec.get("rules")))):
         raw_matches = [_dict(x) for x in _list(raw.get("matches"))] or [{}]
         matches = tuple((_grpc_match if kind == "GRPCRoute" else _http_match)(x) for x in raw_matches)
