@@ -337,22 +337,18 @@ def second_gateway_name(options: ConvertOptions) -> str:
 
 def _port_notes(out: L4Translation, report: Report) -> None:
     """What the Kong side must provide for the L4 listeners (REFERENCE §5.2, §5.6)."""
-    seen: set[tuple[SourceRef, str]] = set()
+    ports: dict[tuple[SourceRef, str], set[int]] = {}
     for lst in out.listeners + out.second_gateway:
         for src in lst.sources:
-            if (src, lst.protocol) in seen:
-                continue
-            seen.add((src, lst.protocol))
-            ports = sorted({x.port for x in out.listeners + out.second_gateway
-                            if x.protocol == lst.protocol and src in x.sources})
-            plist = ", ".join(map(str, ports))
-            if lst.protocol == "TLS":
-                msg = (f"Kong needs a stream listen with ssl on port(s) {plist}, exposed by the proxy Service with "
-                       "servicePort == containerPort == listener port")
-            else:
-                extra = (" and must be a plain (non-ssl) stream listen: a TCPRoute does not match connections Kong "
-                         "terminates TLS for, unlike the TCPIngress route (tcp+tls)") if lst.protocol == "TCP" else ""
-                msg = (f"Kong matches {lst.protocol} routes by the listen port: port(s) {plist} must be Kong "
-                       f"{lst.protocol.lower()} stream listens with servicePort == containerPort == listener "
-                       f"port{extra}")
-            report.add(src, Status.INFO, f"{lst.protocol} listeners", msg)
+            ports.setdefault((src, lst.protocol), set()).add(lst.port)
+    for (src, protocol), used in ports.items():
+        plist = ", ".join(map(str, sorted(used)))
+        if protocol == "TLS":
+            msg = (f"Kong needs a stream listen with ssl on port(s) {plist}, exposed by the proxy Service with "
+                   "servicePort == containerPort == listener port")
+        else:
+            extra = (" and must be a plain (non-ssl) stream listen: a TCPRoute does not match connections Kong "
+                     "terminates TLS for, unlike the TCPIngress route (tcp+tls)") if protocol == "TCP" else ""
+            msg = (f"Kong matches {protocol} routes by the listen port: port(s) {plist} must be Kong "
+                   f"{protocol.lower()} stream listens with servicePort == containerPort == listener port{extra}")
+        report.add(src, Status.INFO, f"{protocol} listeners", msg)
