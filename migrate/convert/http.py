@@ -29,6 +29,7 @@ class HTTPTranslation:
     routes: list[RouteDraft] = field(default_factory=list)
     objects: list[dict[str, Any]] = field(default_factory=list)  # generated KongPlugins
     plugin_grants: list[tuple[str, str, str]] = field(default_factory=list)  # (from-ns, plugin-ns, plugin)
+    route_kind: str = "HTTPRoute"  # the kind the plugin ReferenceGrants must admit
     # (hostname, match identity) -> (source, backend) to find the same request routed by two Ingresses
     claims: list[tuple[tuple[Any, ...], SourceRef, str]] = field(default_factory=list)
 
@@ -149,6 +150,7 @@ def translate_ingress(
         by_host.setdefault(rule.host, []).extend(rule.paths)
 
     kind = "GRPCRoute" if traits.grpc else "HTTPRoute"
+    out.route_kind = kind
     if traits.grpc and traits.rewrite is not None:
         report.add(src, Status.UNCONVERTED, "annotation konghq.com/rewrite", "a rewrite has no GRPCRoute form",
                    "drop the rewrite or keep this Ingress on HTTP")

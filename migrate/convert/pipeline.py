@@ -59,7 +59,7 @@ def convert_inventory(inventory: Inventory, options: ConvertOptions, report: Rep
         extra.extend(tr.objects)
         claims.extend(tr.claims)
         for from_ns, plugin_ns, plugin in tr.plugin_grants:
-            grant_requests.append((plugin_ns, "gateway.networking.k8s.io", "HTTPRoute", from_ns,
+            grant_requests.append((plugin_ns, "gateway.networking.k8s.io", tr.route_kind, from_ns,
                                    "configuration.konghq.com", "KongPlugin", plugin))
         if not tr.routes:
             report.add(ing.meta.source, Status.INFO, "output", "no routes produced")
