@@ -203,3 +203,20 @@ def test_report_names_gate_and_experimental_channel_for_v1_3() -> None:
     assert "experimental" in subjects["Gateway API channel"]
     _, report = _run(_l4("TCPIngress", "echo", TCP_RULE), gateway_api_version=GatewayAPIVersion.V1_6)
     assert "Gateway API channel" not in {e.subject for e in report.entries}
+
+
+def test_kongingress_route_protocols_switch_a_tcpingress_to_passthrough() -> None:
+    rules = """  - host: a.example.com
+    port: 8443
+    backend: {serviceName: a, servicePort: 443}
+"""
+    text = _l4("TCPIngress", "via-ki", rules, "kubernetes.io/ingress.class: kong\n    konghq.com/override: pt") + """
+apiVersion: configuration.konghq.com/v1
+kind: KongIngress
+metadata: {name: pt, namespace: apps}
+route: {protocols: [tls_passthrough], strip_path: true}
+"""
+    objects, report = _run(text)
+    assert [lst["protocol"] for lst in _listeners(objects)] == ["TLS"]
+    assert any(e.status == Status.IGNORED and "route.strip_path" in e.message for e in report.entries)
+    assert not report.needs_human

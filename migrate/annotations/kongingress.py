@@ -29,6 +29,8 @@ ROUTE_FIELDS = {
     "request_buffering": "konghq.com/request-buffering",
     "response_buffering": "konghq.com/response-buffering",
 }
+# the route fields that mean something for TCPIngress/UDPIngress routes
+STREAM_FIELDS = frozenset({"protocols", "snis"})
 
 
 @dataclass
@@ -84,13 +86,17 @@ def apply_kongingress_route(ki: KongIngress, ctx: AnnotationContext) -> None:
         if getattr(ki, section):
             ctx.note(OVERRIDE, Status.IGNORED,
                      f"KongIngress {where} {section} section: Kong applies it only from a Service's "
-                     "konghq.com/override, never from an Ingress's",
+                     f"konghq.com/override, never from this {ctx.kind}'s",
                      "if it was meant for the Services, reference the KongIngress from the Service (it then "
                      "converts to a KongUpstreamPolicy)")
     route = ki.route or {}
     for fld in sorted(route):
         value = route[fld]
         fctx.origin = f"{where} route.{fld}"
+        if ctx.kind != "Ingress" and fld not in STREAM_FIELDS:
+            ctx.note(OVERRIDE, Status.IGNORED, f"KongIngress {where} route.{fld}: an HTTP route setting, which Kong "
+                     f"cannot apply to a {ctx.kind} route; not carried over")
+            continue
         if fld == "headers":
             _headers(ki, value, fctx)
             continue

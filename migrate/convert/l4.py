@@ -199,7 +199,7 @@ def translate_l4(inventory: Inventory, options: ConvertOptions, report: Report,
             kind = ROUTE_KIND[protocol]
             route = RouteDraft(
                 kind=kind, namespace=obj.meta.namespace,
-                name=join(obj.meta.name, protocol.lower(), str(rule.port)), source=src,
+                name=join(obj.meta.name, protocol.lower(), str(rule.port), hostname or ""), source=src,
                 hostnames=[hostname] if hostname else [], annotations=dict(kept),
                 rules=[RuleDraft(matches=[], backends=[backend])],
                 identity=(obj.kind.lower(), obj.meta.namespace, obj.meta.name, str(i)),
@@ -220,7 +220,8 @@ def translate_l4(inventory: Inventory, options: ConvertOptions, report: Report,
 
 
 def _report_protocols(obj: L4Ingress, protocols: list[str], report: Report) -> None:
-    key = "annotation konghq.com/protocols"
+    # the protocols may come from the KongIngress route section (konghq.com/override)
+    key = "annotation konghq.com/" + ("protocols" if "konghq.com/protocols" in obj.meta.annotations else "override")
     src = obj.meta.source
     if "tls_passthrough" in protocols:
         report.add(src, Status.CONVERTED, key, "tls_passthrough -> TLS listeners in Passthrough mode + TLSRoutes")
