@@ -220,3 +220,11 @@ route: {protocols: [tls_passthrough], strip_path: true}
     assert [lst["protocol"] for lst in _listeners(objects)] == ["TLS"]
     assert any(e.status == Status.IGNORED and "route.strip_path" in e.message for e in report.entries)
     assert not report.needs_human
+
+
+@pytest.mark.parametrize(("value", "status"), [("udp", Status.CONVERTED), ("tcp", Status.ERROR)])
+def test_protocols_on_udpingress_are_reported(value: str, status: Status) -> None:
+    _, report = _run(_l4("UDPIngress", "u", """  - port: 53
+    backend: {serviceName: dns, servicePort: 53}
+""", f"kubernetes.io/ingress.class: kong\n    konghq.com/protocols: {value}"))
+    assert [e.status for e in report.entries if e.subject == "annotation konghq.com/protocols"] == [status]

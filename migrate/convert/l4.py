@@ -178,7 +178,7 @@ def translate_l4(inventory: Inventory, options: ConvertOptions, report: Report,
         for prob in obj.problems:
             report.add(src, Status.ERROR, prob.field, prob.message, "fix it in the object; this part was not converted")
         kept, protocols = _annotations(obj, inventory, options, report, out)
-        if protocols and obj.kind == "TCPIngress":
+        if protocols:
             _report_protocols(obj, protocols, report)
         _report_tls(obj, protocols, report)
         if not obj.rules and not obj.problems:
@@ -223,7 +223,13 @@ def _report_protocols(obj: L4Ingress, protocols: list[str], report: Report) -> N
     # the protocols may come from the KongIngress route section (konghq.com/override)
     key = "annotation konghq.com/" + ("protocols" if "konghq.com/protocols" in obj.meta.annotations else "override")
     src = obj.meta.source
-    if "tls_passthrough" in protocols:
+    if obj.kind == "UDPIngress":
+        if protocols == ["udp"]:
+            report.add(src, Status.CONVERTED, key, "udp: what Kong uses for a UDPIngress anyway -> UDP listeners")
+        else:
+            report.add(src, Status.ERROR, key, f"{', '.join(protocols)} cannot be used on a UDPIngress (Kong "
+                       "rejects its routes)", "use udp or remove the annotation")
+    elif "tls_passthrough" in protocols:
         report.add(src, Status.CONVERTED, key, "tls_passthrough -> TLS listeners in Passthrough mode + TLSRoutes")
     elif set(protocols) <= {"tcp", "tls"}:
         report.add(src, Status.CONVERTED, key, f"{', '.join(protocols)}: Kong's default for a TCPIngress; rules "
