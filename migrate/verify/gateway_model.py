@@ -242,12 +242,15 @@ class GatewayTable:
     notes: list[str] = field(default_factory=list)
     _listener_index: dict[str, HostIndex[Listener]] = field(default_factory=dict)
     _route_index: dict[tuple[tuple[str, str], str], HostIndex[Attached]] = field(default_factory=dict)
+    _candidate_memo: dict[tuple[tuple[int, ...], str], list[tuple[Attached, tuple[int, int]]]] = \
+        field(default_factory=dict)
 
     def index(self) -> None:
         self._listener_index = {}
         for lst in self.listeners:
             self._listener_index.setdefault(lst.protocol, HostIndex()).add([lst.hostname] if lst.hostname else [], lst)
         self._route_index = {}
+        self._candidate_memo = {}
         for key, entries in self.attached.items():
             idx: HostIndex[Attached] = HostIndex()
             for att in entries:
@@ -295,29 +298,38 @@ class GatewayTable:
         top = min(rank(lst) for lst in fitting)
         return [lst for lst in fitting if rank(lst) == top]
 
+    def _candidates(self, listeners: list[Listener], host: str) -> list[tuple[Attached, tuple[int, int]]]:
+        key = (tuple(id(lst) for lst in listeners), host)
+        cached = self._candidate_memo.get(key)
+        if cached is None:
+            cached = []
+            for lst in listeners:
+                index = self._route_index.get((lst.gateway, lst.name))
+                for att in index.lookup(host) if index else []:
+                    host_rank = _host_rank(att.hostnames, host)
+                    if host_rank is not None:
+                        cached.append((att, host_rank))
+            self._candidate_memo[key] = cached
+        return cached
+
     def _best(self, listeners: list[Listener], req: Request) -> tuple[Any, ...] | None:
         best: tuple[Any, ...] | None = None
-        for lst in listeners:
-            index = self._route_index.get((lst.gateway, lst.name))
-            for att in index.lookup(req.host) if index else []:
-                host_rank = _host_rank(att.hostnames, req.host)
-                if host_rank is None:
-                    continue
-                r = att.route
-                if not self._kept_conditions(r, req) or r.kind == "GRPCRoute" and req.method != GRPC_METHOD:
-                    continue
-                for rule in r.rules:
-                    for mi, m in enumerate(rule.matches):
-                        hit = _match(m, req, self.header_case_insensitive)
-                        if hit is None:
-                            continue
-                        length, rx = hit
-                        cls = {EXACT: 0, REGEX: 1}.get(m.kind, 2)
-                        key = (host_rank, cls, -(length if cls == 2 else 0),
-                               -(r.regex_priority if cls == 1 else 0), -(m.method is not None), -len(m.headers),
-                               -m.n_query, r.created or "~", f"{r.namespace}/{r.name}", r.kind, rule.index, mi)
-                        if best is None or key < best[0]:
-                            best = (key, att, rule, m, length, rx)
+        for att, host_rank in self._candidates(listeners, req.host):
+            r = att.route
+            if not self._kept_conditions(r, req) or r.kind == "GRPCRoute" and req.method != GRPC_METHOD:
+                continue
+            for rule in r.rules:
+                for mi, m in enumerate(rule.matches):
+                    hit = _match(m, req, self.header_case_insensitive)
+                    if hit is None:
+                        continue
+                    length, rx = hit
+                    cls = {EXACT: 0, REGEX: 1}.get(m.kind, 2)
+                    key = (host_rank, cls, -(length if cls == 2 else 0),
+                           -(r.regex_priority if cls == 1 else 0), -(m.method is not None), -len(m.headers),
+                           -m.n_query, r.created or "~", f"{r.namespace}/{r.name}", r.kind, rule.index, mi)
+                    if best is None or key < best[0]:
+                        best = (key, att, rule, m, length, rx)
         return best
 
     def _kept_conditions(self, r: GwRoute, req: Request) -> bool:

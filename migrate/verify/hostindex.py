@@ -17,8 +17,10 @@ class HostIndex(Generic[T]):
         self._suffix: dict[str, list[T]] = {}
         self._trailing: list[tuple[str, T]] = []
         self._any: list[T] = []
+        self._memo: dict[str, list[T]] = {}  # probes repeat hosts many times
 
     def add(self, hosts: tuple[str, ...] | list[str], item: T) -> None:
+        self._memo.clear()
         if not hosts:
             self._any.append(item)
         for h in hosts:
@@ -31,6 +33,8 @@ class HostIndex(Generic[T]):
 
     def lookup(self, host: str) -> list[T]:
         """Every item one of whose hosts matches `host` (each once, in a stable order)."""
+        if host in self._memo:
+            return self._memo[host]
         found: list[T] = list(self._exact.get(host, ()))
         dot = host.find(".")
         while dot != -1:
@@ -44,4 +48,5 @@ class HostIndex(Generic[T]):
             if id(item) not in seen:
                 seen.add(id(item))
                 out.append(item)
+        self._memo[host] = out
         return out
