@@ -17,6 +17,7 @@ from migrate.convert.upstream import OVERRIDE, convert_kong_ingress, policy_name
 from migrate.model.inventory import Inventory
 from migrate.model.objects import Service
 from migrate.report import Report, Status
+from migrate.sources import GENERATED
 
 KEPT_ON_SERVICE = {
     "konghq.com/protocol": "service protocol",
@@ -267,6 +268,13 @@ def check_services(drafts: list[RouteDraft], inventory: Inventory, options: Conv
                 _plugins_present(svc, inventory, report)
                 _report_annotations(svc, key in converted_timeouts, policy is not None, tls_reported, report)
     result.patches.extend(_patch_documents(patches))
+    if patches:
+        report.add(GENERATED, Status.INFO, "Service patches",
+                   f"{len(patches)} Service(s) need annotation changes; they are emitted as partial Service documents "
+                   "(a null value removes the annotation), after the objects on stdout or as service-patches.yaml "
+                   "with --output-dir",
+                   "apply each with kubectl patch service NAME -n NAMESPACE --type merge --patch-file FILE, never "
+                   "with kubectl apply (it would take the partial document for the whole Service and drop what it omits)")
     return objects
 
 
