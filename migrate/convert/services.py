@@ -274,7 +274,8 @@ def check_services(drafts: list[RouteDraft], inventory: Inventory, options: Conv
                    "(a null value removes the annotation), after the objects on stdout or as service-patches.yaml "
                    "with --output-dir",
                    "apply each with kubectl patch service NAME -n NAMESPACE --type merge --patch-file FILE, never "
-                   "with kubectl apply (it would take the partial document for the whole Service and drop what it omits)")
+                   "with kubectl apply (it would take the partial document for the whole Service and drop what "
+                   "it omits)")
     return objects
 
 
