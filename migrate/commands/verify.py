@@ -35,9 +35,11 @@ def verify(
     = None,
     output: Annotated[VerifyFormat, typer.Option("-o", "--output", help="Output format.")] = VerifyFormat.TEXT,
 ) -> None:
-    """Send systematically generated probe requests through a model of Kong routing the Ingresses and a model
-    of the Gateway API routing the converted objects, and list every request whose outcome (backend,
-    redirect, rewrite, plugins or status) differs.
+    """Check offline that the Gateway API objects route every request as Kong routed the Ingresses.
+
+    Systematically generated probe requests go through a model of Kong routing the Ingresses and a model of
+    the Gateway API routing the converted objects; every request whose outcome (backend, redirect, upstream
+    path, plugins or status) differs is listed with the objects responsible.
 
     Exit codes: 0 same routing (or only accepted differences); 1 some request is routed differently;
     2 usage or input errors.
