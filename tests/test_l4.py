@@ -228,3 +228,20 @@ def test_protocols_on_udpingress_are_reported(value: str, status: Status) -> Non
     backend: {serviceName: dns, servicePort: 53}
 """, f"kubernetes.io/ingress.class: kong\n    konghq.com/protocols: {value}"))
     assert [e.status for e in report.entries if e.subject == "annotation konghq.com/protocols"] == [status]
+
+
+@pytest.mark.parametrize("case", ["l4-port-conflicts", "l4-class-and-annotations", "l4-tls-passthrough"])
+def test_output_does_not_depend_on_input_order(case: str) -> None:
+    from migrate import yamlio
+    from migrate.report import render_text
+    from tests.support import GOLDEN
+
+    text = (GOLDEN / "convert" / case / "input.yaml").read_text()
+    docs = [d for d in yamlio.load_yaml_stream(text) if d]
+    outputs = set()
+    for order in (docs, list(reversed(docs)), docs[1::2] + docs[0::2]):
+        objects, report = _run("---\n".join(yamlio.dump_yaml_documents([d], "") for d in order))
+        for e in report.entries:  # positions in the input legitimately differ
+            e.source = e.source.model_copy(update={"index": None})
+        outputs.add(yamlio.dump_json(objects) + render_text(report))
+    assert len(outputs) == 1
