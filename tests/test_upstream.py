@@ -160,3 +160,25 @@ def test_ingress_annotation_wins_over_the_kongingress_route_field() -> None:
     result, report = _run(INGRESS.format(extra="konghq.com/methods: DELETE"))
     assert [m["method"] for m in _route(result)["spec"]["rules"][0]["matches"]] == ["DELETE"]
     assert any(e.status == Status.IGNORED and "route.methods" in e.message for e in report.entries)
+
+
+@pytest.mark.parametrize(("upstream", "field"), [
+    ("upstream: {slots: 5}", "upstream.slots"),
+    ("upstream: {algorithm: random}", "upstream.algorithm"),
+    ("upstream: {hash_on: header, algorithm: consistent-hashing}", "upstream.hash_on"),
+    ("upstream: {healthchecks: {active: {concurrency: 0}}}", "concurrency"),
+    ("upstream: {healthchecks: {active: {healthy: {http_statuses: [700]}}}}", "http_statuses"),
+    ("upstream: {healthchecks: {active: {http_path: health}}}", "http_path"),
+])
+def test_invalid_upstream_values_are_errors_and_no_policy_is_guessed(upstream: str, field: str) -> None:
+    result, report = _run(_service_with(upstream))
+    assert [o for o in result.objects if o["kind"] == "KongUpstreamPolicy"] == []
+    [error] = [e for e in report.entries if e.status == Status.ERROR]
+    assert field in error.message and error.source.kind == "KongIngress"
+    assert result.patches == []  # the Service keeps its override until the KongIngress is fixed
+
+
+def test_hash_fields_the_algorithm_does_not_read_are_reported_as_ignored() -> None:
+    result, report = _run(_service_with("upstream: {hash_on: ip, hash_on_header: x, algorithm: consistent-hashing}"))
+    assert _policy(result)["spec"]["hashOn"] == {"input": "ip"}
+    assert any(e.subject == "upstream.hash_on_header" and e.status == Status.IGNORED for e in report.entries)

@@ -170,6 +170,21 @@ def _hash(up: dict[str, Any], prefix: str, ctx: _Ctx) -> dict[str, str] | None:
                "uri_capture")
 
 
+def _unused_hash_fields(up: dict[str, Any], ctx: _Ctx) -> None:
+    """hash_on_* / hash_fallback_* values the chosen hash_on / hash_fallback does not read (Kong ignores them)."""
+    for prefix in ("hash_on", "hash_fallback"):
+        used = up.get(prefix)
+        for kind, (_, suffix) in HASH_FIELDS.items():
+            fld = f"{prefix}_{suffix}"
+            if up.get(fld) is not None and used != kind:
+                ctx.note(Status.IGNORED, f"upstream.{fld}", f"used only when {prefix} is {kind}: Kong ignored it, "
+                         "so does the conversion")
+        fld = f"{prefix}_cookie_path"
+        if prefix == "hash_on" and used != "cookie" and up.get(fld) not in (None, "/"):
+            ctx.note(Status.IGNORED, f"upstream.{fld}", "used only when hash_on is cookie: Kong ignored it, so does "
+                     "the conversion")
+
+
 # KongIngress upstream fields read by _policy_spec (everything else is reported as unconverted)
 _HANDLED = {"algorithm", "slots", "hash_on", "hash_on_header", "hash_on_cookie", "hash_on_cookie_path",
             "hash_on_query_arg", "hash_on_uri_capture", "hash_fallback", "hash_fallback_header",
@@ -190,8 +205,7 @@ def _policy_spec(up: dict[str, Any], ctx: _Ctx) -> dict[str, Any]:
     fallback = _hash(up, "hash_fallback", ctx)
     if fallback and ("cookie" in fallback):
         raise _Bad("upstream.hash_fallback: cookie cannot be a fallback")
-    if up.get("hash_on") not in (None, "cookie") and up.get("hash_on_cookie_path") not in (None, "/"):
-        ctx.note(Status.IGNORED, "upstream.hash_on_cookie_path", "used only when hash_on is cookie: dropped")
+    _unused_hash_fields(up, ctx)
     if hash_on is not None:
         if algorithm is None:
             spec["algorithm"] = "consistent-hashing"
