@@ -58,6 +58,11 @@ class Report(BaseModel):
         self._seen.add(key)
         self.entries.append(entry)
 
+    def discard(self, source: SourceRef, status: Status, subject: str) -> None:
+        """Withdraw entries a later decision made untrue (e.g. an attachment that had to change)."""
+        self.entries = [e for e in self.entries
+                        if not (e.source == source and e.status == status and e.subject == subject)]
+
     def extend(self, other: Report) -> None:
         for e in other.entries:
             self.add(e.source, e.status, e.subject, e.message, e.action)

@@ -52,9 +52,6 @@ def matches(route: dict[str, Any]) -> list[dict[str, Any]]:
     return [m for r in route["spec"]["rules"] for m in r.get("matches", [])]
 
 
-@pytest.mark.xfail(strict=True, reason="converter bug: the default-backend HTTPRoute attaches only to listeners "
-                   "without hostname, so HTTPS requests for a TLS host that no path matches get 404 instead of the "
-                   "default backend Kong used")
 def test_default_backend_also_catches_https_requests_of_tls_hosts() -> None:
     objs = [ingress("app", BILLING, [("/app", "Prefix", "app")], tls=[BILLING]),
             ingress("fallback", None, [], default_backend="fallback")]

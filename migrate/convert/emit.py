@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from migrate.convert.drafts import MatchDraft, RouteDraft, RuleDraft
@@ -98,11 +99,12 @@ def _rule_dict(rule: RuleDraft, kind: str) -> dict[str, Any]:
 def render_routes(drafts: list[RouteDraft], owner: dict[str, str], options: ConvertOptions,
                   report: Report) -> list[dict[str, Any]]:
     parts = [part for d in drafts for part in split_route(d)]
+    pieces_per_draft = Counter(p.identity[:-2] for p in parts)
     for d in drafts:
-        pieces = [p for p in parts if p.identity[:-2] == d.identity]
-        if len(pieces) > 1:
+        pieces = pieces_per_draft[d.identity]
+        if pieces > 1:
             report.add(d.source, Status.CONVERTED, d.kind,
-                       f"split into {len(pieces)} {d.kind}s to stay within Gateway API limits "
+                       f"split into {pieces} {d.kind}s to stay within Gateway API limits "
                        f"({MAX_RULES} rules, {MAX_MATCHES_PER_ROUTE} matches, {MAX_HOSTNAMES} hostnames per route)")
     names = assign_unique(
         (p.identity, f"{p.kind}/{p.namespace}", bounded(p.name, "/".join(p.identity))) for p in parts

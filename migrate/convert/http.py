@@ -176,9 +176,29 @@ def translate_ingress(
                        "listeners gets upstream protocol grpcs from Kong's controller unless its Services set "
                        "konghq.com/protocol", "set konghq.com/protocol: grpc on the backend Services if they speak "
                        "plaintext gRPC")
+        route_redirect = redirect
+        if not route.sections and traits.https_only:
+            # Kong served this HTTPS-only route with its default certificate; no HTTPS listener exists for
+            # the host.  Kong has no listener isolation, so attaching to the HTTP listener and keeping the
+            # protocols (and redirect) annotations keeps Kong's behaviour.
+            route.sections = sections_for(listeners, hostnames, http=True, https=False)
+            kept = {"konghq.com/protocols": ",".join(traits.protocols or ["https"])}
+            if traits.redirect_code is not None:
+                kept["konghq.com/https-redirect-status-code"] = str(traits.redirect_code)
+            route.annotations = dict(sorted({**route.annotations, **kept}.items()))
+            route_redirect = None
+            report.discard(src, Status.CONVERTED, "annotation konghq.com/protocols")
+            report.add(src, Status.KEPT, "annotation konghq.com/protocols",
+                       f"no TLS entry lists {host or 'this route'}, so there is no HTTPS listener for it (Kong served it "
+                       "with its default certificate): the route attaches to the HTTP listener and keeps "
+                       f"{', '.join(sorted(kept))}, which the controller honours",
+                       "add a TLS entry for the host to get an HTTPS listener and a standard redirect route")
         out.routes.append(route)
-        if redirect is not None:
-            out.routes.append(_redirect_route(route, redirect, listeners))
+        if route_redirect is not None:
+            out.routes.append(_redirect_route(route, route_redirect, listeners))
+            report.add(src, Status.CONVERTED, f"annotation {traits.redirect_source}",
+                       f"-> a route on the HTTP listener with RequestRedirect (scheme https, status "
+                       f"{route_redirect}); the real route attaches to HTTPS listeners")
         for route_rule in route.rules:
             for m in route_rule.matches:
                 backend = ",".join(f"{b.name}:{b.port}" for b in route_rule.backends)
@@ -222,9 +242,7 @@ def _redirect_plan(traits: RouteTraits, options: ConvertOptions, src: SourceRef,
                    "and attaches to the HTTP listener too, so Kong still redirects",
                    "or use --gateway-api-version v1.6, which allows 303/307/308")
         return None
-    report.add(src, Status.CONVERTED, key, f"-> a route on the HTTP listener with RequestRedirect "
-               f"(scheme https, status {code}); the real route attaches to HTTPS listeners")
-    return code
+    return code  # reported where the redirect route is emitted
 
 
 def _redirect_route(route: RouteDraft, code: int, listeners: list[ListenerPlan]) -> RouteDraft:
@@ -332,7 +350,7 @@ def _default_backend(ingress: Ingress, inventory: Inventory, listeners: list[Lis
     rule = RuleDraft(matches=[MatchDraft(path=PathMatch("PathPrefix", "/"))], backends=[backend])
     route = RouteDraft(
         kind="HTTPRoute", namespace=ingress.meta.namespace, name=f"{ingress.meta.name}-default-backend", source=src,
-        hostnames=[], sections=[lst.name for lst in listeners if lst.protocol in ("HTTP", "HTTPS") and not lst.hostname],
+        hostnames=[], sections=[lst.name for lst in listeners if lst.protocol in ("HTTP", "HTTPS")],
         rules=[rule], identity=("default-backend", ingress.meta.namespace, ingress.meta.name),
     )
     out.routes.append(route)
