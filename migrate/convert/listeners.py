@@ -38,12 +38,60 @@ def hostnames_intersect(listener_host: str | None, route_host: str) -> bool:
     return False
 
 
+@dataclass
+class _HostIndex:
+    """Positions of the HTTP(S) listeners of one plan, by what they accept."""
+
+    listeners: list[ListenerPlan]
+    size: int
+    http: list[int] = field(default_factory=list)
+    https: list[int] = field(default_factory=list)
+    https_any_host: list[int] = field(default_factory=list)
+    https_exact: dict[str, list[int]] = field(default_factory=dict)
+    https_wildcard: dict[str, list[int]] = field(default_factory=dict)  # "*.example.com" under ".example.com"
+
+
+_last_index: _HostIndex | None = None
+
+
+def _host_index(listeners: list[ListenerPlan]) -> _HostIndex:
+    # Every route of a run asks about the same plan: with one HTTPS listener per TLS host, scanning the
+    # plan per route is quadratic (minutes for 10,000 Ingresses).  The index is rebuilt when the plan changes.
+    global _last_index
+    idx = _last_index
+    if idx is not None and idx.listeners is listeners and idx.size == len(listeners):
+        return idx
+    idx = _HostIndex(listeners, len(listeners))
+    for i, lst in enumerate(listeners):
+        if lst.protocol == "HTTP":
+            idx.http.append(i)
+        elif lst.protocol == "HTTPS":
+            idx.https.append(i)
+            if not lst.hostname:
+                idx.https_any_host.append(i)
+                continue
+            idx.https_exact.setdefault(lst.hostname, []).append(i)
+            if lst.hostname.startswith("*."):
+                idx.https_wildcard.setdefault(lst.hostname[1:], []).append(i)
+    _last_index = idx
+    return idx
+
+
 def sections_for(listeners: list[ListenerPlan], hostnames: list[str], *, http: bool, https: bool) -> list[str]:
-    """Names of the HTTP/HTTPS listeners a route with these hostnames should attach to."""
-    out: list[str] = []
-    for lst in listeners:
-        if lst.protocol == "HTTP" and http or lst.protocol == "HTTPS" and https and (
-            not hostnames or any(hostnames_intersect(lst.hostname, h) for h in hostnames)
-        ):
-            out.append(lst.name)
-    return out
+    """Names of the HTTP/HTTPS listeners a route with these hostnames should attach to, in plan order."""
+    idx = _host_index(listeners)
+    picked: set[int] = set(idx.http) if http else set()
+    if https and not hostnames:
+        picked.update(idx.https)
+    elif https:
+        picked.update(idx.https_any_host)
+        for host in hostnames:
+            if host.startswith("*."):  # rare: compare with every HTTPS listener
+                picked.update(i for i in idx.https if hostnames_intersect(listeners[i].hostname, host))
+                continue
+            picked.update(idx.https_exact.get(host, ()))
+            dot = host.find(".")
+            while dot != -1:  # a listener "*.b.c" accepts "a.b.c": look up every ".suffix" of the host
+                picked.update(idx.https_wildcard.get(host[dot:], ()))
+                dot = host.find(".", dot + 1)
+    return [listeners[i].name for i in sorted(picked)]
