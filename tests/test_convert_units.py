@@ -20,7 +20,7 @@ from migrate.convert.emit import (
 from migrate.convert.listeners import hostnames_intersect
 from migrate.convert.naming import MAX_NAME, assign_unique, bounded, slug
 from migrate.convert.options import ConvertOptions
-from migrate.convert.paths import PathMatch, convert_path, escape_regex
+from migrate.convert.paths import PathMatch, PlainPrefix, convert_path, escape_regex, plain_prefix_of
 from migrate.convert.pipeline import run_convert
 from migrate.loader import LoadResult, parse_text
 from migrate.model.objects import KONG_INGRESS_CONTROLLER, IngressClass, Meta
@@ -246,3 +246,37 @@ def test_header_values_become_a_cartesian_product() -> None:
 def test_conversion_is_independent_of_input_order() -> None:
     docs = TWO_INGRESSES.split("---")
     assert _convert(docs[0] + "---" + docs[1])[0] == _convert(docs[1] + "---" + docs[0])[0]
+
+
+class TestRawPrefixCompetition:
+    """Kong matches plain prefixes longest first but regex paths before all of them (REFERENCE §2.1)."""
+
+    def _regex(self, path: str, competitors: list[tuple[str, str]]) -> str:
+        plains = [p for t, v in competitors if (p := plain_prefix_of(v, t, "/~")) is not None]
+        match, _ = convert_path(path, "ImplementationSpecific", "/~", plains)
+        assert match is not None and match.type == "RegularExpression"
+        return match.value
+
+    def test_longer_segment_prefix_keeps_its_requests(self) -> None:
+        rx = self._regex("/foo", [("ImplementationSpecific", "/foo"), ("Prefix", "/foo/bar/")])
+        assert re.match(rx, "/foo/x") and re.match(rx, "/foobar") and re.match(rx, "/foo/barx")
+        assert not re.match(rx, "/foo/bar") and not re.match(rx, "/foo/bar/x")
+
+    def test_longer_raw_prefix_keeps_its_requests(self) -> None:
+        rx = self._regex("/httpbin", [("ImplementationSpecific", "/httpbin-other")])
+        assert re.match(rx, "/httpbin/x") and not re.match(rx, "/httpbin-otherx")
+
+    def test_shorter_and_regex_and_exact_paths_do_not_compete(self) -> None:
+        rx = self._regex("/foo/bar", [("Prefix", "/foo"), ("ImplementationSpecific", "/~/foo/bar/\\d+"),
+                                      ("Exact", "/foo/bar/baz")])
+        assert rx == "/foo/bar"
+
+    def test_same_path_as_segment_prefix_leaves_only_the_raw_remainder(self) -> None:
+        rx = self._regex("/foo", [("Prefix", "/foo")])
+        assert re.match(rx, "/foobar") and not re.match(rx, "/foo") and not re.match(rx, "/foo/x")
+
+    def test_expressions_router_gets_a_warning_instead_of_a_lookahead(self) -> None:
+        plains = [PlainPrefix("/foo/bar", True)]
+        match, notes = convert_path("/foo", "ImplementationSpecific", "/~", plains, lookahead=False)
+        assert match == PathMatch("RegularExpression", "/foo")
+        assert any(n.status == Status.WARNING and "lookahead" in n.message for n in notes)

@@ -8,11 +8,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from migrate.annotations import parse as p
 from migrate.annotations.route import AnnotationContext, RouteTraits, apply_route_annotations
 from migrate.convert.drafts import BackendDraft, HeaderMatch, MatchDraft, RouteDraft, RuleDraft
 from migrate.convert.listeners import ListenerPlan, sections_for
-from migrate.convert.options import ConvertOptions, GatewayAPIVersion
-from migrate.convert.paths import PathMatch, convert_path
+from migrate.convert.options import ConvertOptions, GatewayAPIVersion, RouterFlavor
+from migrate.convert.paths import PathMatch, PlainPrefix, convert_path, plain_prefix_of
 from migrate.model.inventory import Inventory
 from migrate.model.objects import BackendRef, Ingress, IngressPath
 from migrate.report import Report, Status
@@ -32,6 +33,19 @@ class HTTPTranslation:
     route_kind: str = "HTTPRoute"  # the kind the plugin ReferenceGrants must admit
     # (hostname, match identity) -> (source, backend) to find the same request routed by two Ingresses
     claims: list[tuple[tuple[Any, ...], SourceRef, str]] = field(default_factory=list)
+
+
+def host_plain_prefixes(ingresses: list[Ingress]) -> dict[str, list[PlainPrefix]]:
+    """Per host, the plain prefixes Kong compares by length across all Ingresses (REFERENCE §2.1)."""
+    out: dict[str, list[PlainPrefix]] = {}
+    for ing in ingresses:
+        regex_prefix = ing.meta.annotations.get("konghq.com/regex-prefix", "").strip() or p.DEFAULT_REGEX_PREFIX
+        for rule in ing.rules:
+            for path in rule.paths:
+                plain = plain_prefix_of(path.path, path.path_type, regex_prefix)
+                if plain is not None and plain not in out.setdefault(rule.host, []):
+                    out[rule.host].append(plain)
+    return out
 
 
 def resolve_backend(
@@ -130,7 +144,9 @@ def translate_ingress(
     listeners: list[ListenerPlan],
     report: Report,
     default_backend_winner: bool,
+    host_paths: dict[str, list[PlainPrefix]] | None = None,
 ) -> HTTPTranslation:
+    """`host_paths`: the plain prefixes of every Kong Ingress path per host (see host_plain_prefixes)."""
     out = HTTPTranslation()
     src = ingress.meta.source
     ns = ingress.meta.namespace
@@ -164,7 +180,8 @@ def translate_ingress(
         route = RouteDraft(kind=kind, namespace=ns, name=ingress.meta.name + (f"-{host}" if host else ""),
                            source=src, hostnames=hostnames, identity=("ingress", ns, ingress.meta.name, host))
         route.annotations = dict(sorted(traits.kept.items()))
-        _build_rules(route, paths, traits, ingress, inventory, report, rewrite_filters, uses_url_rewrite)
+        _build_rules(route, paths, traits, ingress, inventory, report, rewrite_filters, uses_url_rewrite,
+                     (host_paths or {}).get(host, []), options.router_flavor != RouterFlavor.EXPRESSIONS)
         if not route.rules:
             continue
         https = not traits.http_only
@@ -257,7 +274,7 @@ def _redirect_route(route: RouteDraft, code: int, listeners: list[ListenerPlan])
 
 def _build_rules(route: RouteDraft, paths: list[IngressPath], traits: RouteTraits, ingress: Ingress,
                  inventory: Inventory, report: Report, rewrite_filters: list[dict[str, Any]],
-                 uses_url_rewrite: bool) -> None:
+                 uses_url_rewrite: bool, competitors: list[PlainPrefix], lookahead: bool) -> None:
     src = ingress.meta.source
     ns = ingress.meta.namespace
     by_backend: dict[BackendDraft, list[PathMatch]] = {}
@@ -267,7 +284,8 @@ def _build_rules(route: RouteDraft, paths: list[IngressPath], traits: RouteTrait
                        "resource backends have no Gateway API form in Kong's controller",
                        "point the path at a Service")
             continue
-        match, notes = convert_path(path.path, path.path_type, traits.regex_prefix)
+        match, notes = convert_path(path.path, path.path_type, traits.regex_prefix, competitors,
+                                    lookahead=lookahead)
         for note in notes:
             report.add(src, note.status, path.field, note.message)
         if match is None:

@@ -54,8 +54,54 @@ def _collapse_slashes(path: str) -> str:
     return re.sub(r"/{2,}", "/", path)
 
 
-def convert_path(path: str, path_type: str, regex_prefix: str) -> tuple[PathMatch | None, list[PathNote]]:
-    """The Gateway API match with Kong's semantics, plus report notes; None when impossible."""
+@dataclass(frozen=True)
+class PlainPrefix:
+    """A plain (non-regex) prefix Kong compares by length on one host: how other paths compete."""
+
+    value: str
+    segment: bool  # a Prefix path: Kong matches `value` exactly (regex) and `value/...` (plain prefix)
+
+
+def plain_prefix_of(path: str, path_type: str, regex_prefix: str) -> PlainPrefix | None:
+    """The plain prefix Kong builds for an Ingress path, or None for regex and Exact paths."""
+    path = _collapse_slashes(path or "/")
+    if path_type == "Prefix":
+        return PlainPrefix(path.rstrip("/") or "/", True)
+    if path_type == "ImplementationSpecific" and not (regex_prefix and path.startswith(regex_prefix)):
+        return PlainPrefix(path, False)
+    return None
+
+
+def _lookahead(path: str, competitors: list[PlainPrefix]) -> str:
+    """Exclude what longer plain prefixes on the same host take from a raw prefix.
+
+    Kong matches plain prefixes longest first, but evaluates regex paths before all of them; an escaped
+    regex for `/foo` would therefore steal `/foo/bar/x` from a longer `/foo/bar` prefix.  A negative
+    lookahead per longer competitor gives those requests back.
+    """
+    tails: list[str] = []
+    for c in competitors:
+        if c.segment:
+            full = c.value + "/"
+            if c.value == "/" or not full.startswith(path) or len(full) <= len(path):
+                continue
+            tail = escape_regex(c.value[len(path):]) + "(?:/|$)"
+        else:
+            if len(c.value) <= len(path) or not c.value.startswith(path):
+                continue
+            tail = escape_regex(c.value[len(path):])
+        if tail not in tails:
+            tails.append(tail)
+    return f"(?!{'|'.join(sorted(tails))})" if tails else ""
+
+
+def convert_path(path: str, path_type: str, regex_prefix: str, competitors: list[PlainPrefix] | None = None,
+                 *, lookahead: bool = True) -> tuple[PathMatch | None, list[PathNote]]:
+    """The Gateway API match with Kong's semantics, plus report notes; None when impossible.
+
+    `competitors` are the plain prefixes of every path on the same host (all Ingresses).  `lookahead`
+    is False for the expressions router, whose regex engine has none.
+    """
     notes: list[PathNote] = []
     path = _collapse_slashes(path or "/")
     if path_type == "ImplementationSpecific" and regex_prefix and path.startswith(regex_prefix):
@@ -103,10 +149,23 @@ def convert_path(path: str, path_type: str, regex_prefix: str) -> tuple[PathMatc
             f"ImplementationSpecific path {path!r} looks like a glob or regex but has no regex prefix: Kong "
             "matched it as a literal prefix, and so does the conversion (add the '/~' prefix if a regex was meant)",
         ))
+    regex = escape_regex(path)
+    exclusion = _lookahead(path, competitors) if competitors else ""
+    if exclusion and not lookahead:
+        notes.append(PathNote(
+            Status.WARNING,
+            f"longer prefixes on this host start with {path!r}; Kong gave their requests to them, but the "
+            "expressions router cannot exclude them from this RegularExpression (no lookahead), so they may "
+            "now reach this route",
+        ))
+        exclusion = ""
+    lookahead_expr = exclusion
     notes.append(PathNote(
         Status.CONVERTED,
         f"ImplementationSpecific path {path!r} is a raw Kong prefix (it also matches {path + 'x'!r}); "
-        f"converted to RegularExpression {escape_regex(path)!r} to keep that. Use pathType Prefix in the "
-        "Ingress first if segment-boundary matching is what you want",
+        f"converted to RegularExpression {regex + lookahead_expr!r} to keep that"
+        + (" (the lookahead leaves longer prefixes on this host to their own routes, as Kong did)"
+           if lookahead_expr else "")
+        + ". Use pathType Prefix in the Ingress first if segment-boundary matching is what you want",
     ))
-    return PathMatch("RegularExpression", escape_regex(path)), notes
+    return PathMatch("RegularExpression", regex + lookahead_expr), notes

@@ -8,7 +8,7 @@ from migrate.convert.classes import build_selector
 from migrate.convert.emit import render_routes
 from migrate.convert.gateway import gateway_objects, plan_http_listeners, reference_grants
 from migrate.convert.gwapi import EXPERIMENTAL, GATEWAY_ALPHA
-from migrate.convert.http import iter_conflicts, translate_ingress
+from migrate.convert.http import host_plain_prefixes, iter_conflicts, translate_ingress
 from migrate.convert.l4 import second_gateway_name, translate_l4
 from migrate.convert.options import ConvertOptions
 from migrate.convert.result import ConvertResult
@@ -48,13 +48,14 @@ def convert_inventory(inventory: Inventory, options: ConvertOptions, report: Rep
     listeners = plan_http_listeners(ingresses, inventory, options, report)
     default_winner = next((i for i in ingresses if i.default_backend or i.default_backend_resource), None)
 
+    host_paths = host_plain_prefixes(ingresses)
     drafts = []
     extra: list[dict[str, Any]] = []
     grant_requests: list[tuple[str, str, str, str, str, str, str]] = []
     claims = []
     for ing in ingresses:
         tr = translate_ingress(ing, inventory=inventory, options=options, listeners=listeners, report=report,
-                               default_backend_winner=ing is default_winner)
+                               default_backend_winner=ing is default_winner, host_paths=host_paths)
         drafts.extend(tr.routes)
         extra.extend(tr.objects)
         claims.extend(tr.claims)
