@@ -35,6 +35,20 @@ class HTTPTranslation:
     claims: list[tuple[tuple[Any, ...], SourceRef, str]] = field(default_factory=list)
 
 
+def resolve_reported(backend: BackendRef, namespace: str, inventory: Inventory, report: Report, src: SourceRef,
+                     field_path: str, part: str) -> BackendDraft | None:
+    """resolve_backend plus its report entries; `part` names what is skipped when it fails."""
+    draft, why = resolve_backend(backend, namespace, inventory)
+    if draft is None:
+        report.add(src, Status.ERROR, f"{field_path}.backend", why or "unresolvable backend",
+                   f"fix the backend; this {part} was not converted")
+        return None
+    if backend.port_name:
+        report.add(src, Status.CONVERTED, f"{field_path}.backend",
+                   f"named port {backend.port_name!r} resolved to {draft.port} through the Service")
+    return draft
+
+
 def host_plain_prefixes(ingresses: list[Ingress]) -> dict[str, list[PlainPrefix]]:
     """Per host, the plain prefixes Kong compares by length across all Ingresses (REFERENCE §2.1)."""
     out: dict[str, list[PlainPrefix]] = {}
@@ -290,14 +304,9 @@ def _build_rules(route: RouteDraft, paths: list[IngressPath], traits: RouteTrait
             report.add(src, note.status, path.field, note.message)
         if match is None:
             continue
-        backend, why = resolve_backend(path.backend, ns, inventory)
+        backend = resolve_reported(path.backend, ns, inventory, report, src, path.field, "path")
         if backend is None:
-            report.add(src, Status.ERROR, f"{path.field}.backend", why or "unresolvable backend",
-                       "fix the backend; this path was not converted")
             continue
-        if path.backend.port_name:
-            report.add(src, Status.CONVERTED, f"{path.field}.backend",
-                       f"named port {path.backend.port_name!r} resolved to {backend.port} through the Service")
         bucket = by_backend.setdefault(backend, [])
         if match not in bucket:
             bucket.append(match)

@@ -13,7 +13,7 @@ from migrate.annotations import parse as p
 from migrate.annotations.route import AnnotationContext, apply_route_annotations
 from migrate.convert.classes import build_selector
 from migrate.convert.drafts import RouteDraft, RuleDraft
-from migrate.convert.http import resolve_backend
+from migrate.convert.http import resolve_reported
 from migrate.convert.listeners import ListenerPlan
 from migrate.convert.naming import assign_unique, bounded, join
 from migrate.convert.options import ConvertOptions
@@ -187,14 +187,9 @@ def translate_l4(inventory: Inventory, options: ConvertOptions, report: Report,
             protocol = _rule_protocol(obj, rule, protocols, report)
             if protocol is None:
                 continue
-            backend, problem = resolve_backend(rule.backend, obj.meta.namespace, inventory)
+            backend = resolve_reported(rule.backend, obj.meta.namespace, inventory, report, src, rule.field, "rule")
             if backend is None:
-                report.add(src, Status.ERROR, f"{rule.field}.backend", problem or "unresolvable backend",
-                           "fix the backend; this rule was not converted")
                 continue
-            if rule.backend.port_name:
-                report.add(src, Status.CONVERTED, f"{rule.field}.backend",
-                           f"named port {rule.backend.port_name!r} resolved to {backend.port} through the Service")
             hostname = rule.host if protocol == "TLS" else None
             kind = ROUTE_KIND[protocol]
             route = RouteDraft(
