@@ -10,7 +10,14 @@ import typer
 
 from migrate import __version__
 from migrate.cli import app
-from migrate.commands.common import ReportFormat, fail, read_inputs, write_stdout, write_text_file
+from migrate.commands.common import (
+    ReportFormat,
+    fail,
+    read_inputs,
+    write_output_dir,
+    write_stdout,
+    write_text_file,
+)
 from migrate.convert.options import AllowedRoutes, ConvertOptions, GatewayAPIVersion, RouterFlavor
 
 
@@ -117,18 +124,9 @@ def convert(
     header = output_header(options)
     rendered = RENDERERS[report_format.value](report)
     if output_dir is not None:
-        from migrate.fileio import RefuseOverwrite, write_files
-
         files = files_by_namespace(result.objects, result.patches, output, header)
-        targets = {output_dir / name: text for name, text in files.items()}
-        if report_file is not None:  # one all-or-nothing write: never outputs without their report
-            targets[report_file] = rendered
-        try:
-            write_files(targets, force=force)
-        except RefuseOverwrite as exc:
-            raise fail(str(exc)) from None
-        except OSError as exc:
-            raise fail(f"cannot write to {output_dir}: {exc.strerror or exc}") from None
+        # One all-or-nothing write: never outputs without their report.
+        write_output_dir(output_dir, files, force, {report_file: rendered} if report_file is not None else None)
     else:
         write_stdout(render_objects(result.objects + result.patches, output, header))
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from migrate.cli import app
-from migrate.commands.common import ReportFormat, fail, write_stdout, write_text_file
+from migrate.commands.common import ReportFormat, fail, write_output_dir, write_stdout, write_text_file
 from migrate.commands.convert import OutputFormat, files_by_namespace, output_header, render_objects
 from migrate.convert.options import AllowedRoutes, ConvertOptions, GatewayAPIVersion, RouterFlavor
 
@@ -144,24 +144,18 @@ def scan(
         notes += _listener_check(snap, objects)
 
     header = output_header(options).replace("(migrate convert)", f"(migrate scan, context {conn.context})")
+    rendered = readiness.render(report_format.value, snap, notes, report)
     if output_dir is not None:
-        from migrate.fileio import RefuseOverwrite, write_files
-
         files = files_by_namespace(objects, result.patches, output, header)
         for fmt, name in REPORT_FILES.items():
             files[name] = readiness.render(fmt, snap, notes, report)
-        try:
-            write_files({output_dir / name: text for name, text in files.items()}, force=force)
-        except RefuseOverwrite as exc:
-            raise fail(str(exc)) from None
-        except OSError as exc:
-            raise fail(f"cannot write to {output_dir}: {exc.strerror or exc}") from None
+        # One all-or-nothing write, the --report file included, as convert does.
+        write_output_dir(output_dir, files, force, {report_file: rendered} if report_file is not None else None)
     else:
         write_stdout(render_objects(objects + result.patches, output, header))
-    rendered = readiness.render(report_format.value, snap, notes, report)
-    if report_file is not None:
-        write_text_file(report_file, rendered, force)
-    elif output_dir is None:
+        if report_file is not None:
+            write_text_file(report_file, rendered, force)
+    if report_file is None and output_dir is None:
         typer.echo(rendered, err=True, nl=False)
     raise typer.Exit(readiness.exit_code(report, notes))
 
