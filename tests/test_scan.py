@@ -145,7 +145,7 @@ def test_secret_data_is_never_requested_or_printed(cluster: FakeCluster, tmp_pat
     for req in secret_requests:
         assert req.accept == k.PARTIAL_METADATA_LIST, req
         assert req.path.endswith("/secrets"), f"a single Secret was fetched: {req}"
-    written = "".join(p.read_text() for p in out.iterdir()) + result.stdout + result.stderr
+    written = "".join(p.read_text() for p in out.rglob("*") if p.is_file()) + result.stdout + result.stderr
     assert SECRET_MARKER not in written
     assert "unrelated" not in written
     # Existence and type still reach the conversion: the Opaque secret is flagged, the TLS one is not.
@@ -361,10 +361,182 @@ def test_output_dir_has_manifests_per_namespace_and_reports(cluster: FakeCluster
     out = tmp_path / "out"
     result = scan(cluster, tmp_path, "--output-dir", str(out))
     assert result.exit_code == 0, result.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["cluster.yaml", "namespace-kong.yaml", "namespace-shop.yaml",
-                                                     "report.json", "report.md", "report.txt"]
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()) == [
+        "cluster.yaml", "kong-proxy/helm-values.yaml", "kong-proxy/kong-env.txt", "kong-proxy/proxy-services.yaml",
+        "namespace-kong.yaml", "namespace-shop.yaml", "report.json", "report.md", "report.txt"]
     assert result.stdout == ""
     assert "# Cluster scan" in (out / "report.md").read_text()
     assert json.loads((out / "report.json").read_text())["cluster"]["context"] == "kind-test"
     again = scan(cluster, tmp_path, "--output-dir", str(out))
     assert again.exit_code == 2 and "--force" in again.stderr
+
+
+# -- Helm values for the planned Gateways --------------------------------------------------------------
+
+
+def tcp_ingress(name: str, ns: str, port: int, service_name: str) -> dict[str, Any]:
+    return {"apiVersion": "configuration.konghq.com/v1beta1", "kind": "TCPIngress", "metadata": {
+        "name": name, "namespace": ns, "annotations": {"kubernetes.io/ingress.class": "kong"}},
+        "spec": {"rules": [{"port": port, "backend": {"serviceName": service_name, "servicePort": 80}}]}}
+
+
+def _helm_values_cli(gateways: Path, *flags: str) -> dict[str, str]:
+    """`migrate helm-values` on the scan's own Gateway output: the reference the scan must match."""
+    out = {}
+    for fmt, name in (("values", "helm-values.yaml"), ("env", "kong-env.txt"), ("service", "proxy-services.yaml")):
+        result = run_cli(["helm-values", str(gateways), "-o", fmt, *flags])
+        assert result.exit_code == 0, result.stderr
+        out[name] = result.stdout
+    return out
+
+
+def test_helm_values_are_what_helm_values_derives_from_the_scans_gateways(cluster: FakeCluster,
+                                                                          tmp_path: Path) -> None:
+    kong_proxy(cluster)
+    load(cluster, [ingress("shop", "shop", "shop.example.com", "web", tls_secret="shop-tls"), service("web", "shop"),
+                   secret("shop-tls", "shop"), tcp_ingress("pg", "data", 5432, "pg"), service("pg", "data")])
+    out = tmp_path / "out"
+    result = scan(cluster, tmp_path, "--output-dir", str(out))
+    # The live proxy publishes only port 80: the HTTPS and TCP listeners need a human, and the values fix it.
+    assert result.exit_code == 1
+    report = (out / "report.txt").read_text()
+    assert "listener tcp-5432 (5432/TCP): would not be programmed by the live Kong proxy" in report
+    expected = _helm_values_cli(out / "namespace-kong.yaml", "--chart", "kong", "--release", "kong",
+                                "--namespace", "kong")
+    for name, text in expected.items():
+        written = (out / "kong-proxy" / name).read_text()
+        assert _body(written) == _body(text), name
+        assert "(migrate scan, context kind-test)" in written.splitlines()[0]
+    values = documents((out / "kong-proxy" / "helm-values.yaml").read_text())[0]
+    assert values["proxy"]["tls"]["servicePort"] == 443
+    assert values["proxy"]["stream"] == [{"containerPort": 5432, "servicePort": 5432, "protocol": "TCP"}]
+    assert values["ingressController"]["env"]["feature_gates"] == "GatewayAlpha=true"
+    assert "written to kong-proxy/helm-values.yaml, kong-proxy/kong-env.txt, kong-proxy/proxy-services.yaml" \
+        in report
+    assert "Service kong/kong-kong-proxy has app.kubernetes.io/name=kong" in report
+
+
+def test_helm_values_are_printed_in_the_report_without_output_dir(cluster: FakeCluster, tmp_path: Path) -> None:
+    load(cluster, [ingress("a", "shop", "a.example.com", "web"), service("web", "shop")])
+    result = scan(cluster, tmp_path)
+    assert result.exit_code == 0, result.stderr
+    assert not any(d.get("proxy") for d in documents(result.stdout)), "values never mix with the manifests"
+    assert "(not written: no --output-dir)" in result.stderr
+    assert "  ==== kong-proxy/helm-values.yaml ====\n" in result.stderr
+    assert "  - name: KONG_PROXY_LISTEN\n    value: 0.0.0.0:8000, [::]:8000\n" in result.stderr
+    # No proxy Service found: the kong chart's defaults, and said so.
+    assert "no Kong proxy Service found: defaults" in result.stderr
+    as_json = json.loads(scan(cluster, tmp_path, "--report-format", "json").stderr)["helmValues"]
+    assert (as_json["chart"], as_json["release"], as_json["namespace"]) == ("kong", "kong", "kong")
+    assert sorted(as_json["files"]) == ["kong-proxy/helm-values.yaml", "kong-proxy/kong-env.txt",
+                                        "kong-proxy/proxy-services.yaml"]
+    assert as_json["files"]["kong-proxy/helm-values.yaml"] in result.stderr.replace("\n  ", "\n")
+
+
+def test_umbrella_chart_is_detected_from_the_proxy_service(cluster: FakeCluster, tmp_path: Path) -> None:
+    labels = {"app.kubernetes.io/name": "gateway", "app.kubernetes.io/instance": "edge"}
+    cluster.add(k.SERVICES, service("edge-gateway-proxy", "ingress-system", labels, selector=labels,
+                                    ports=[{"name": "kong-proxy", "port": 80, "targetPort": 8000}]))
+    load(cluster, [ingress("a", "shop", "a.example.com", "web"), service("web", "shop")])
+    out = tmp_path / "out"
+    result = scan(cluster, tmp_path, "--proxy-service", "ingress-system/edge-gateway-proxy", "--output-dir", str(out))
+    expected = _helm_values_cli(out / "namespace-kong.yaml", "--chart", "ingress", "--release", "edge",
+                                "--namespace", "ingress-system")
+    for name, text in expected.items():
+        assert _body((out / "kong-proxy" / name).read_text()) == _body(text), name
+    assert "value: ingress-system/edge-gateway-proxy" in (out / "kong-proxy" / "kong-env.txt").read_text()
+    values = documents((out / "kong-proxy" / "helm-values.yaml").read_text())[0]
+    assert list(values) == ["gateway"]
+    assert "Service ingress-system/edge-gateway-proxy has app.kubernetes.io/name=gateway" in \
+        (out / "report.txt").read_text()
+    assert result.exit_code == 0, result.stderr
+    forced = scan(cluster, tmp_path, "--proxy-service", "ingress-system/edge-gateway-proxy", "--chart", "kong",
+                  "--report-format", "json")
+    helm = json.loads(forced.stderr)["helmValues"]
+    assert (helm["chart"], helm["release"], helm["detectedFrom"]) == ("kong", "edge", "--chart kong")
+    assert documents(helm["files"]["kong-proxy/helm-values.yaml"])[0]["proxy"]["http"]["servicePort"] == 80
+
+
+def test_inexpressible_listeners_are_reported_and_no_values_written(cluster: FakeCluster, tmp_path: Path) -> None:
+    # A TCPIngress on 8444 needs a TCP listener on the port the chart gives the admin API.
+    load(cluster, [ingress("a", "shop", "a.example.com", "web"), service("web", "shop"),
+                   tcp_ingress("admin", "ops", 8444, "admin"), service("admin", "ops")])
+    out = tmp_path / "out"
+    result = scan(cluster, tmp_path, "--output-dir", str(out))
+    assert result.exit_code == 1
+    assert not (out / "kong-proxy").exists()
+    report = json.loads((out / "report.json").read_text())
+    assert report["helmValues"]["files"] == {}
+    levels = {(n["subject"], n["level"]) for n in report["readiness"]}
+    assert ("Helm values: Gateway kong/kong listener 'tcp-8444' (TCP 8444)", "needs-human") in levels
+    assert ("Helm values", "needs-human") in levels
+    text = (out / "report.txt").read_text()
+    assert "which the chart uses for the admin API listen (admin.tls)" in text
+    assert "the kong chart cannot express these listeners (1 error(s) above): no Helm values written" in text
+    assert "Kong proxy Helm values for" not in text
+    # helm-values refuses the same Gateways.
+    refused = run_cli(["helm-values", str(out / "namespace-kong.yaml")])
+    assert refused.exit_code == 1 and refused.stdout == ""
+    inline = scan(cluster, tmp_path)
+    assert "==== kong-proxy/helm-values.yaml" not in inline.stderr
+
+
+# -- scan --verify ------------------------------------------------------------------------------------------
+
+
+def test_verify_clean_scan(cluster: FakeCluster, tmp_path: Path) -> None:
+    load(cluster, [ingress("shop", "shop", "shop.example.com", "web", tls_secret="shop-tls"), service("web", "shop"),
+                   secret("shop-tls", "shop")])
+    result = scan(cluster, tmp_path, "--verify", "--report-format", "json")
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stderr)
+    routing = [n for n in report["readiness"] if n["subject"] == "routing"]
+    assert len(routing) == 1 and routing[0]["level"] == "info"
+    assert routing[0]["message"].startswith("verify (traditional router): ")
+    assert " 0 different: every probe request is routed as Kong routes it now" in routing[0]["message"]
+    plain = json.loads(scan(cluster, tmp_path, "--report-format", "json").stderr)
+    assert not [n for n in plain["readiness"] if n["subject"] == "routing"], "verify runs only when asked"
+
+
+def test_verify_reports_routing_differences(cluster: FakeCluster, tmp_path: Path) -> None:
+    # A golden case whose conversion differs from Kong on purpose (its accepted-differences.txt says why): Kong
+    # ignored a TLS entry without hosts, the conversion makes it an HTTPS listener for every SNI.
+    case = GOLDEN / "convert" / "core-tls-without-hosts"
+    if not (case / "input.yaml").is_file():
+        pytest.skip("golden case core-tls-without-hosts is not present")
+    load(cluster, documents((case / "input.yaml").read_text()))
+    assert scan(cluster, tmp_path).exit_code == 0, "without --verify the scan is clean"
+    result = scan(cluster, tmp_path, "--verify")
+    assert result.exit_code == 1
+    assert "  needs-human routing: verify (traditional router): " in result.stderr
+    assert "some requests would be routed differently than Kong routes them now" in result.stderr
+    accepted = [line.split(" -- ")[0] for line in (case / "accepted-differences.txt").read_text().splitlines()
+                if line and not line.startswith("#")]
+    listed = [line for line in result.stderr.splitlines() if line.strip().startswith("unconverted routing: ")]
+    assert sorted(line.split("routing: ")[1].split(": Kong ")[0] for line in listed) == sorted(accepted)
+    # The same differences convert --verify reports on a dump of the same objects.
+    dump = tmp_path / "dump.yaml"
+    dump.write_text((case / "input.yaml").read_text())
+    converted = run_cli(["convert", str(dump), "--verify"])
+    assert [line for line in converted.stderr.splitlines() if "unconverted routing: " in line] == listed
+
+
+def test_verify_routes_through_the_reused_gateway(cluster: FakeCluster, tmp_path: Path) -> None:
+    load(cluster, [ingress("a", "shop", "a.example.com", "web"), service("web", "shop")])
+    admits_all = {"namespaces": {"from": "All"}}
+    cluster.add(BY_KIND["Gateway"], _gateway("edge", "infra", [
+        {"name": "http", "port": 80, "protocol": "HTTP", "allowedRoutes": admits_all}]))
+    good = scan(cluster, tmp_path, "--gateway", "infra/edge", "--verify")
+    assert good.exit_code == 0, good.stderr
+    assert "6 probes, 6 identical, 0 different: every probe request is routed as Kong routes it now" in good.stderr
+    assert "Gateways: infra/edge" in good.stderr, "the Helm values are derived from the reused Gateway"
+
+    # Same port, another listener name: the routes' sectionName finds nothing and every request is a 404.
+    cluster.add(BY_KIND["Gateway"], _gateway("edge", "infra", [
+        {"name": "web", "port": 80, "protocol": "HTTP", "allowedRoutes": admits_all}]))
+    bad = scan(cluster, tmp_path, "--gateway", "infra/edge", "--verify")
+    assert bad.exit_code == 1
+    assert "listener for port 80 HTTP (any host) is named 'web'; the routes refer to it as sectionName 'http'" \
+        in bad.stderr
+    assert "unconverted routing: http GET a.example.com/: Kong backend shop/web:80" in bad.stderr
+    assert "Gateway API status 404 (no route matches)" in bad.stderr

@@ -11,6 +11,7 @@ import typer
 from migrate.cli import app
 from migrate.commands.common import ReportFormat, fail, write_output_dir, write_stdout, write_text_file
 from migrate.commands.convert import OutputFormat, files_by_namespace, output_header, render_objects
+from migrate.commands.helm_values import ChartOpt as Chart
 from migrate.convert.options import AllowedRoutes, ConvertOptions, GatewayAPIVersion, RouterFlavor
 
 if TYPE_CHECKING:
@@ -69,6 +70,12 @@ def scan(
     report_file: Annotated[Path | None, typer.Option("--report", help="Write the report to FILE (default: "
                                                      "stderr).")] = None,
     report_format: Annotated[ReportFormat, typer.Option(help="Report format.")] = ReportFormat.TEXT,
+    chart: Annotated[Chart | None, typer.Option(help="Chart the Helm values are for: kong, or the kong/ingress "
+                                                "umbrella (default: from the proxy Service's labels, else kong).")]
+    = None,
+    verify_routing: Annotated[bool, typer.Option(
+        "--verify", help="Check with migrate verify that the plan routes every probe request as Kong routes the "
+        "scanned objects; differences are reported as unconverted (exit 1).")] = False,
     print_rbac: Annotated[bool, typer.Option(help="Print the read-only ClusterRole the scan needs and exit.")]
     = False,
 ) -> None:
@@ -139,16 +146,28 @@ def scan(
         objects, reuse_notes = readiness.reuse_gateway(objects, snap, options)
         notes += reuse_notes
     notes += readiness.clashes(objects, snap) + readiness.missing_crds(objects, snap)
+    gateways = _served_gateways(objects, snap, reuse)
     if snap.proxy is not None:
         notes += [Note("warning", "Kong proxy", n) for n in snap.proxy.notes]
-        notes += _listener_check(snap, objects)
+        notes += _listener_check(snap, gateways)
+    from migrate.scan.helm import detect_install, helm_values
+
+    helm = helm_values(gateways, detect_install(snap.proxy, chart.value if chart else None), conn.context)
+    notes += helm.notes
+    if verify_routing:
+        from migrate.verify.report_hook import add_verification
+
+        # The reused Gateway is in the cluster, not in the output, but the routes attach to it.
+        add_verification(report, snap.docs, objects + [g for g in gateways if g not in objects], options)
+        notes.append(readiness.routing_note(report))
 
     header = output_header(options).replace("(migrate convert)", f"(migrate scan, context {conn.context})")
-    rendered = readiness.render(report_format.value, snap, notes, report)
+    inline = output_dir is None
+    rendered = readiness.render(report_format.value, snap, notes, report, helm, inline)
     if output_dir is not None:
-        files = files_by_namespace(objects, result.patches, output, header)
+        files = files_by_namespace(objects, result.patches, output, header) | helm.files
         for fmt, name in REPORT_FILES.items():
-            files[name] = readiness.render(fmt, snap, notes, report)
+            files[name] = readiness.render(fmt, snap, notes, report, helm)
         # One all-or-nothing write, the --report file included, as convert does.
         write_output_dir(output_dir, files, force, {report_file: rendered} if report_file is not None else None)
     else:
@@ -160,7 +179,15 @@ def scan(
     raise typer.Exit(readiness.exit_code(report, notes))
 
 
-def _listener_check(snap: Snapshot, objects: list[dict[str, Any]]) -> list[Note]:
+def _served_gateways(objects: list[dict[str, Any]], snap: Snapshot, reuse: tuple[str, str] | None
+                     ) -> list[dict[str, Any]]:
+    """The Gateways Kong will serve the plan on: the planned ones, or the existing one --gateway reuses."""
+    planned = [o for o in objects if o.get("kind") == "Gateway"]
+    existing = snap.existing.get("Gateway", {}).get(reuse) if reuse is not None else None
+    return planned + ([existing] if existing is not None else [])
+
+
+def _listener_check(snap: Snapshot, gateway_objects: list[dict[str, Any]]) -> list[Note]:
     """Run `check`'s listener-status prediction on the planned Gateways against the live Kong listens."""
     from migrate.kongstatus.fixes import FixContext, fix_for
     from migrate.kongstatus.gateways import GatewayError, parse_gateway
@@ -176,7 +203,7 @@ def _listener_check(snap: Snapshot, objects: list[dict[str, Any]]) -> list[Note]
     try:
         listens = kong_listens_from_services([proxy.manifest], proxy.env["KONG_PROXY_LISTEN"],
                                              proxy.env.get("KONG_STREAM_LISTEN", "off"))
-        gateways = [parse_gateway(o) for o in objects if o.get("kind") == "Gateway"]
+        gateways = [parse_gateway(o) for o in gateway_objects]
     except (ListenSyntaxError, GatewayError) as exc:
         return [Note("needs-human", "listener check", f"cannot check the planned listeners: {exc}")]
     notes = []

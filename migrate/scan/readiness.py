@@ -10,6 +10,7 @@ from typing import Any
 from migrate.convert.options import ConvertOptions, GatewayAPIVersion
 from migrate.report import RENDERERS, Report
 from migrate.scan.collect import Note, Snapshot
+from migrate.scan.helm import ENV_FILE, VALUES_FILE, HelmValues
 
 CLASH_KINDS = ("GatewayClass", "Gateway", "HTTPRoute")
 
@@ -67,12 +68,21 @@ def reuse_gateway(objects: list[dict[str, Any]], snap: Snapshot, options: Conver
     existing = snap.existing.get("Gateway", {}).get(key)
     if existing is None:
         return objects, notes
-    have = {_listener_key(lst) for lst in (existing.get("spec") or {}).get("listeners") or []}
+    have = {_listener_key(lst): lst.get("name") for lst in (existing.get("spec") or {}).get("listeners") or []}
     kept = []
     for obj in objects:
         if obj.get("kind") == "Gateway" and _ident(obj) == key:
             for lst in (obj.get("spec") or {}).get("listeners") or []:
-                if _listener_key(lst) not in have:
+                name = have.get(_listener_key(lst))
+                if name is not None and name != lst.get("name"):
+                    # Routes attach by sectionName: a listener under another name does not take them.
+                    notes.append(Note("needs-human", f"Gateway {key[0]}/{key[1]}",
+                                      f"the existing Gateway's listener for port {lst.get('port')} "
+                                      f"{lst.get('protocol')} {lst.get('hostname') or '(any host)'} is named "
+                                      f"{name!r}; the routes refer to it as sectionName {lst.get('name')!r}",
+                                      f"rename the listener to {lst.get('name')!r}, or change the routes' "
+                                      "sectionName"))
+                elif name is None:
                     notes.append(Note("needs-human", f"Gateway {key[0]}/{key[1]}",
                                       f"the existing Gateway has no listener for port {lst.get('port')} "
                                       f"{lst.get('protocol')} {lst.get('hostname') or '(any host)'}; the routes "
@@ -110,6 +120,19 @@ def missing_crds(objects: list[dict[str, Any]], snap: Snapshot) -> list[Note]:
             for kind in kinds if kind not in snap.gateway_crds]
 
 
+def routing_note(report: Report) -> Note:
+    """`--verify`'s verdict at the top of the readiness report; the differences stay in the conversion report."""
+    from migrate.report import Status
+    from migrate.verify.report_hook import VERIFY_SOURCE
+
+    mine = [e for e in report.entries if e.source == VERIFY_SOURCE]
+    summary = next((e.message for e in mine if e.status == Status.INFO), "verify did not run")
+    if any(e.status == Status.UNCONVERTED for e in mine):
+        return Note("needs-human", "routing", f"{summary}: some requests would be routed differently than Kong "
+                    "routes them now", "review the differences listed under migrate/verify below")
+    return Note("info", "routing", f"{summary}: every probe request is routed as Kong routes it now")
+
+
 def exit_code(report: Report, notes: list[Note]) -> int:
     code = report.exit_code()
     return max(code, 1) if any(n.level == "needs-human" for n in notes) else code
@@ -130,7 +153,30 @@ def _summary(snap: Snapshot) -> list[str]:
     return lines
 
 
-def render(fmt: str, snap: Snapshot, notes: list[Note], report: Report) -> str:
+INLINE_FILES = (VALUES_FILE, ENV_FILE)  # printed in the report when there is no --output-dir to write them to
+
+
+def _helm_text(helm: HelmValues | None, inline: bool, markdown: bool) -> list[str]:
+    if helm is None or not helm.files:
+        return []
+    i = helm.install
+    title = f"Kong proxy Helm values for the {i.chart} chart, release {i.release} in namespace {i.namespace}"
+    if not inline:
+        names = ", ".join(f"`{n}`" if markdown else n for n in helm.files)
+        return ["", f"## {title}", "", f"Written to {names}."] if markdown else [f"{title}: written to {names}"]
+    lines = ["", f"## {title}"] if markdown else [f"{title} (not written: no --output-dir):"]
+    for name in INLINE_FILES:
+        text = helm.files[name].rstrip("\n")
+        if markdown:
+            lines += ["", f"`{name}`:", "", "```yaml", text, "```"]
+        else:
+            lines += [f"  ==== {name} ===="] + [f"  {line}".rstrip() for line in text.splitlines()]
+    return lines
+
+
+def render(fmt: str, snap: Snapshot, notes: list[Note], report: Report, helm: HelmValues | None = None,
+           inline: bool = False) -> str:
+    """`inline`: no --output-dir, so the Helm values are printed in the report (json always carries them)."""
     code = exit_code(report, notes)
     if fmt == "json":
         data = {
@@ -146,6 +192,9 @@ def render(fmt: str, snap: Snapshot, notes: list[Note], report: Report) -> str:
                           for p in snap.proxy.ports]},
             "readiness": [{"level": n.level, "subject": n.subject, "message": n.message, "action": n.action}
                           for n in notes],
+            "helmValues": None if helm is None else {
+                "chart": helm.install.chart, "release": helm.install.release,
+                "namespace": helm.install.namespace, "detectedFrom": helm.install.how, "files": helm.files},
             "conversion": json.loads(RENDERERS["json"](report)),
         }
         return json.dumps(data, indent=2) + "\n"
@@ -154,6 +203,7 @@ def render(fmt: str, snap: Snapshot, notes: list[Note], report: Report) -> str:
         lines += ["", "## Readiness", "", "| level | subject | message | action |", "|---|---|---|---|"]
         lines += ["| " + " | ".join(c.replace("|", "\\|") for c in (n.level, n.subject, n.message, n.action)) + " |"
                   for n in notes]
+        lines += _helm_text(helm, inline, markdown=True)
         return "\n".join(lines) + "\n\n" + RENDERERS["markdown"](report)
     lines = _summary(snap) + ["readiness:"]
     for n in notes:
@@ -162,4 +212,5 @@ def render(fmt: str, snap: Snapshot, notes: list[Note], report: Report) -> str:
             lines.append(f"  {'':<11} -> {n.action}")
     if not notes:
         lines.append("  nothing to report")
+    lines += _helm_text(helm, inline, markdown=False)
     return "\n".join(lines) + "\n" + RENDERERS["text"](report)
