@@ -16,6 +16,7 @@ check < 0.5 s; --help < 0.5 s.  Nothing here is asserted by the test suite.
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import pickle
 import platform
@@ -23,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -67,7 +69,11 @@ def measure(cmd: list[str], stdout: Path | None = None) -> Sample:
     with open(stdout or os.devnull, "wb") as out, open(os.devnull, "wb") as err:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=ROOT)
-        _, status, usage = os.wait4(proc.pid, 0)
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        except BaseException:  # interrupted: do not leave the child running
+            proc.kill()
+            raise
         elapsed = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
     return Sample(elapsed, usage.ru_maxrss, proc.returncode)
@@ -84,14 +90,13 @@ def _dump_input(objs: list[dict[str, Any]], path: Path) -> None:
     path.write_text(yamlio.dump_yaml_documents(objs))
 
 
-def bench_convert(sizes: list[int], repeat: int, work: Path) -> list[str]:
-    lines = []
+def bench_convert(sizes: list[int], repeat: int, work: Path, extra: list[str]) -> Iterator[str]:
     per_k: dict[int, tuple[float, float]] = {}
     for n in sizes:
         src = work / f"estate-{n}.yaml"
         _dump_input(generate(n, seed=1), src)
         out = work / f"out-{n}.yaml"
-        conv = best([PY, "-m", "migrate", "convert", str(src)], repeat, out)
+        conv = best([PY, "-m", "migrate", "convert", str(src), *extra], repeat, out)
         import yaml  # only the benchmark's own bookkeeping: hand convert's output to the baseline
 
         out_docs = [d for d in yaml.load_all(out.read_text(), Loader=yaml.CSafeLoader) if d is not None]
@@ -103,22 +108,22 @@ def bench_convert(sizes: list[int], repeat: int, work: Path) -> list[str]:
         fastest = min(bases, key=lambda k: bases[k].seconds)
         base = bases[fastest]
         size_mb = src.stat().st_size / 1e6
-        lines.append(f"N={n:>6} ({size_mb:.1f} MB in, {len(out_docs)} objects out, exit {conv.exit_code})")
-        lines.append(f"  convert            {conv.seconds:7.2f} s  {conv.max_rss_kb / 1024:7.0f} MiB")
+        yield (f"N={n:>6} ({size_mb:.1f} MB in, {len(out_docs)} objects / {out.stat().st_size / 1e6:.1f} MB out, "
+               f"exit {conv.exit_code})")
+        yield f"  convert            {conv.seconds:7.2f} s  {conv.max_rss_kb / 1024:7.0f} MiB"
         for name, s in bases.items():
             mark = "  <- baseline" if name == fastest else ""
-            lines.append(f"  load+dump {name:<8} {s.seconds:7.2f} s  {s.max_rss_kb / 1024:7.0f} MiB{mark}")
+            yield f"  load+dump {name:<8} {s.seconds:7.2f} s  {s.max_rss_kb / 1024:7.0f} MiB{mark}"
         t_ratio = conv.seconds / base.seconds
         m_ratio = conv.max_rss_kb / base.max_rss_kb
-        lines.append(f"  ratio              {t_ratio:7.2f} x  {m_ratio:7.2f} x     "
-                     f"(targets: <= 2x time, <= 4x memory: {'met' if t_ratio <= 2 and m_ratio <= 4 else 'MISSED'})")
+        yield (f"  ratio              {t_ratio:7.2f} x  {m_ratio:7.2f} x     "
+               f"(targets: <= 2x time, <= 4x memory: {'met' if t_ratio <= 2 and m_ratio <= 4 else 'MISSED'})")
         per_k[n] = (conv.seconds, conv.max_rss_kb / 1024)
     if len(per_k) >= 2:
         lo, hi = min(per_k), max(per_k)
         growth = (per_k[hi][0] / per_k[lo][0])
-        lines.append(f"growth {lo} -> {hi} Ingresses (x{hi // lo}): time x{growth:.1f}, "
-                     f"memory x{per_k[hi][1] / per_k[lo][1]:.1f} (start-up included; linear = x{hi // lo} or less)")
-    return lines
+        yield (f"growth {lo} -> {hi} Ingresses (x{hi // lo}): time x{growth:.1f}, "
+               f"memory x{per_k[hi][1] / per_k[lo][1]:.1f} (start-up included; linear = x{hi // lo} or less)")
 
 
 def gateway_64(path: Path) -> None:
@@ -148,26 +153,24 @@ def _has_command(name: str) -> bool:
     return probe.returncode == 0
 
 
-def bench_small(repeat: int, work: Path) -> list[str]:
-    lines = []
+def bench_small(repeat: int, work: Path) -> Iterator[str]:
     help_s = best([PY, "-m", "migrate", "--help"], repeat)
-    lines.append(f"migrate --help     {help_s.seconds:7.2f} s  {help_s.max_rss_kb / 1024:7.0f} MiB  (target < 0.5 s)")
+    yield f"migrate --help     {help_s.seconds:7.2f} s  {help_s.max_rss_kb / 1024:7.0f} MiB  (target < 0.5 s)"
     gw = work / "gateway-64.yaml"
     gateway_64(gw)
     values = work / "values.yaml"
     if _has_command("helm-values"):
         hv = best([PY, "-m", "migrate", "helm-values", str(gw)], repeat, values)
-        lines.append(f"helm-values (64)   {hv.seconds:7.2f} s  {hv.max_rss_kb / 1024:7.0f} MiB  exit {hv.exit_code} "
-                     "(target < 0.5 s)")
+        yield (f"helm-values (64)   {hv.seconds:7.2f} s  {hv.max_rss_kb / 1024:7.0f} MiB  exit {hv.exit_code} "
+               "(target < 0.5 s)")
     else:
-        lines.append("helm-values (64)   not available")
+        yield "helm-values (64)   not available"
     if _has_command("check") and values.exists():
         ck = best([PY, "-m", "migrate", "check", str(gw), "--values", str(values)], repeat)
-        lines.append(f"check (64)         {ck.seconds:7.2f} s  {ck.max_rss_kb / 1024:7.0f} MiB  exit {ck.exit_code} "
-                     "(target < 0.5 s)")
+        yield (f"check (64)         {ck.seconds:7.2f} s  {ck.max_rss_kb / 1024:7.0f} MiB  exit {ck.exit_code} "
+               "(target < 0.5 s)")
     else:
-        lines.append("check (64)         not available")
-    return lines
+        yield "check (64)         not available"
 
 
 def machine() -> list[str]:
@@ -185,10 +188,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; the best is kept")
+    parser.add_argument("--convert-arg", action="append", default=[], metavar="ARG",
+                        help="extra argument for `migrate convert` (repeatable), e.g. --convert-arg=--allowed-routes=all")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="migrate-bench-") as tmp:
         work = Path(tmp)
-        for line in machine() + bench_small(args.repeat, work) + bench_convert(args.sizes, args.repeat, work):
+        for line in itertools.chain(machine(), bench_small(args.repeat, work),
+                                    bench_convert(args.sizes, args.repeat, work, args.convert_arg)):
             print(line, flush=True)
     return 0
 
