@@ -95,8 +95,7 @@ def _entry_key(e: Entry) -> tuple[str, str, str, str, int, str]:
 def _grouped(report: Report) -> dict[SourceRef, list[Entry]]:
     groups: dict[SourceRef, list[Entry]] = defaultdict(list)
     for e in report.sorted_entries():
-        key = e.source.model_copy(update={"index": e.source.index, "item": e.source.item})
-        groups[key].append(e)
+        groups[e.source].append(e)
     return groups
 
 

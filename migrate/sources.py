@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from dataclasses import dataclass
 
 
-class SourceRef(BaseModel):
+# A plain dataclass, not a pydantic model: it is built for every input document, and the CLI imports it
+# at start-up (pydantic still validates it where reports embed it).
+@dataclass(frozen=True, slots=True)
+class SourceRef:
     """Identity of one input object: its kind/namespace/name and its position in the input."""
-
-    model_config = ConfigDict(frozen=True)
 
     kind: str = ""
     namespace: str = ""

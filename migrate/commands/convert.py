@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -18,7 +18,10 @@ from migrate.commands.common import (
     write_stdout,
     write_text_file,
 )
-from migrate.convert.options import AllowedRoutes, ConvertOptions, GatewayAPIVersion, RouterFlavor
+from migrate.convert.choices import AllowedRoutes, GatewayAPIVersion, RouterFlavor
+
+if TYPE_CHECKING:
+    from migrate.convert.options import ConvertOptions
 
 
 class OutputFormat(StrEnum):
@@ -98,6 +101,8 @@ def convert(
     from migrate.report import RENDERERS, Report
 
     try:
+        from migrate.convert.options import ConvertOptions
+
         options = ConvertOptions(
             ingress_classes=tuple(ingress_class or ()), gateway_class=gateway_class, gateway_name=gateway_name,
             gateway_namespace=gateway_namespace, gateway_api_version=gateway_api_version,

@@ -12,7 +12,10 @@ from migrate.cli import app
 from migrate.commands.common import ReportFormat, fail, write_output_dir, write_stdout, write_text_file
 from migrate.commands.convert import OutputFormat, files_by_namespace, output_header, render_objects
 from migrate.commands.helm_values import ChartOpt as Chart
-from migrate.convert.options import AllowedRoutes, ConvertOptions, GatewayAPIVersion, RouterFlavor
+from migrate.convert.choices import AllowedRoutes, GatewayAPIVersion, RouterFlavor
+
+if TYPE_CHECKING:
+    pass
 
 if TYPE_CHECKING:
     from migrate.scan.collect import Note, Snapshot
@@ -132,6 +135,8 @@ def scan(
             raise fail(f"--gateway {gateway}: no such Gateway in the cluster (or it could not be read)")
         gateway_class = str((existing.get("spec") or {}).get("gatewayClassName") or gateway_class)
     try:
+        from migrate.convert.options import ConvertOptions
+
         options = ConvertOptions(
             ingress_classes=tuple(ingress_class or ()), gateway_class=gateway_class, gateway_name=gateway_name,
             gateway_namespace=gateway_namespace, gateway_api_version=version, router_flavor=router_flavor,

@@ -10,7 +10,7 @@ import typer
 
 from migrate.cli import app
 from migrate.commands.common import EXIT_USAGE, fail, read_inputs, write_stdout
-from migrate.convert.options import RouterFlavor
+from migrate.convert.choices import RouterFlavor
 
 
 class VerifyFormat(StrEnum):

@@ -2,25 +2,11 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 from pydantic import BaseModel, ConfigDict, Field
 
+from migrate.convert.choices import AllowedRoutes, GatewayAPIVersion, RouterFlavor
 
-class GatewayAPIVersion(StrEnum):
-    V1_3 = "v1.3"  # what Kong's ingress controller 3.5 is built against
-    V1_6 = "v1.6"  # latest release
-
-
-class RouterFlavor(StrEnum):
-    TRADITIONAL = "traditional"
-    TRADITIONAL_COMPATIBLE = "traditional_compatible"
-    EXPRESSIONS = "expressions"
-
-
-class AllowedRoutes(StrEnum):
-    SELECTOR = "selector"  # only the namespaces that have routes (least privilege)
-    ALL = "all"
+__all__ = ["AllowedRoutes", "ConvertOptions", "GatewayAPIVersion", "RouterFlavor"]
 
 
 class ConvertOptions(BaseModel):

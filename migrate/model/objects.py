@@ -7,6 +7,7 @@ naming the offending field.  Partial problems (one bad path of a good Ingress) a
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -187,7 +188,7 @@ def parse_meta(obj: dict[str, Any], source: SourceRef, *, namespaced: bool = Tru
         raise ObjectError("metadata.namespace", f"{namespace!r} is not a valid namespace name")
     created = meta.get("creationTimestamp")
     if source.namespace != namespace:
-        source = source.model_copy(update={"namespace": namespace})
+        source = dataclasses.replace(source, namespace=namespace)
     return Meta(
         name=name,
         namespace=namespace,
