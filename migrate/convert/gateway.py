@@ -64,9 +64,13 @@ def plan_http_listeners(ingresses: list[Ingress], inventory: Inventory, options:
     return [http] + [lst for _, lst in https]
 
 
-def gateway_objects(listeners: list[ListenerPlan], route_namespaces: set[str], options: ConvertOptions,
+def gateway_objects(listeners: list[ListenerPlan], options: ConvertOptions,
                     report: Report) -> tuple[list[dict[str, Any]], dict[str, str]]:
-    """GatewayClass + Gateway(s); returns the objects and listener name → Gateway name."""
+    """GatewayClass + Gateway(s); returns the objects and listener name → Gateway name.
+
+    Each listener admits exactly the namespaces of the routes attached to it (`route_namespaces`), so a
+    per-host HTTPS listener does not open itself to every namespace of the estate.
+    """
     gwns = options.gateway_namespace
     gateway_class = {
         "apiVersion": "gateway.networking.k8s.io/v1",
@@ -75,16 +79,6 @@ def gateway_objects(listeners: list[ListenerPlan], route_namespaces: set[str], o
                      "annotations": {"konghq.com/gatewayclass-unmanaged": "true"}},
         "spec": {"controllerName": options.controller_name},
     }
-    others = sorted(route_namespaces - {gwns})
-    if not others:
-        allowed: dict[str, Any] = {"namespaces": {"from": "Same"}}
-    elif options.allowed_routes == AllowedRoutes.ALL:
-        allowed = {"namespaces": {"from": "All"}}
-    else:
-        values = sorted(route_namespaces | {gwns})
-        allowed = {"namespaces": {"from": "Selector", "selector": {"matchExpressions": [
-            {"key": "kubernetes.io/metadata.name", "operator": "In", "values": values}]}}}
-
     # One shared HTTP listener per Gateway; the rest chunked so no Gateway exceeds 64 listeners.
     http = [lst for lst in listeners if lst.protocol == "HTTP"]
     rest = [lst for lst in listeners if lst.protocol != "HTTP"]
@@ -94,7 +88,7 @@ def gateway_objects(listeners: list[ListenerPlan], route_namespaces: set[str], o
     owner: dict[str, str] = {}
     for i, chunk in enumerate(chunks):
         name = options.gateway_name if i == 0 else f"{options.gateway_name}-{i + 1}"
-        specs = [_listener_dict(lst, allowed, gwns) for lst in http + chunk]
+        specs = [_listener_dict(lst, _allowed_routes(lst.route_namespaces, options), gwns) for lst in http + chunk]
         for lst in chunk:
             owner[lst.name] = name
         gateways.append({
@@ -113,6 +107,16 @@ def gateway_objects(listeners: list[ListenerPlan], route_namespaces: set[str], o
                    f"{len(chunks)} Gateways ({', '.join(g['metadata']['name'] for g in gateways)}), all served "
                    "by the same Kong proxy")
     return [gateway_class, *gateways], owner
+
+
+def _allowed_routes(route_namespaces: set[str], options: ConvertOptions) -> dict[str, Any]:
+    gwns = options.gateway_namespace
+    if not route_namespaces - {gwns}:
+        return {"namespaces": {"from": "Same"}}
+    if options.allowed_routes == AllowedRoutes.ALL:
+        return {"namespaces": {"from": "All"}}
+    return {"namespaces": {"from": "Selector", "selector": {"matchExpressions": [
+        {"key": "kubernetes.io/metadata.name", "operator": "In", "values": sorted(route_namespaces)}]}}}
 
 
 def _listener_dict(lst: ListenerPlan, allowed: dict[str, Any], gwns: str) -> dict[str, Any]:

@@ -88,10 +88,14 @@ def convert_inventory(inventory: Inventory, options: ConvertOptions, report: Rep
     for lst in listeners:
         if lst.cert and lst.cert[0] != gwns:
             grant_requests.append((lst.cert[0], "gateway.networking.k8s.io", "Gateway", gwns, "", "Secret", lst.cert[1]))
-    route_namespaces = {d.namespace for d in drafts}
-    objects, owner = gateway_objects(listeners, route_namespaces, options, report)
+    by_section = {lst.name: lst for lst in [*listeners, *l4.second_gateway]}
+    for draft in drafts:
+        for section in draft.sections:
+            if section in by_section:
+                by_section[section].route_namespaces.add(draft.namespace)
+    objects, owner = gateway_objects(listeners, options, report)
     if l4.second_gateway:  # UDP next to TCP/TLS on one port: a Gateway of its own (REFERENCE §5.3)
-        more, more_owner = gateway_objects(l4.second_gateway, route_namespaces, options.model_copy(
+        more, more_owner = gateway_objects(l4.second_gateway, options.model_copy(
             update={"gateway_name": second_gateway_name(options)}), report)
         objects += more[1:]  # the GatewayClass is already there
         owner.update(more_owner)
