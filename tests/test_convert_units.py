@@ -280,3 +280,10 @@ class TestRawPrefixCompetition:
         match, notes = convert_path("/foo", "ImplementationSpecific", "/~", plains, lookahead=False)
         assert match == PathMatch("RegularExpression", "/foo")
         assert any(n.status == Status.WARNING and "lookahead" in n.message for n in notes)
+
+
+def test_a_rule_whose_only_path_is_invalid_is_an_error_not_an_empty_rule() -> None:
+    text = TWO_INGRESSES.split("---")[1].replace("path: /b,", "path: relative,")
+    _, entries = _convert(text)
+    assert ("error", "spec.rules[0].http.paths[0].path", "'relative' must start with '/'") in entries
+    assert not [e for e in entries if e[1] == "spec.rules[0]"]

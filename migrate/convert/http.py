@@ -175,7 +175,8 @@ def translate_ingress(
     by_host: dict[str, list[IngressPath]] = {}
     for rule in ingress.rules:
         if not rule.paths:
-            report.add(src, Status.IGNORED, rule.field, "rule without paths: Kong creates no route for it")
+            if not any(prob.field.startswith(f"{rule.field}.") for prob in ingress.problems):
+                report.add(src, Status.IGNORED, rule.field, "rule without paths: Kong creates no route for it")
             continue
         by_host.setdefault(rule.host, []).extend(rule.paths)
 
