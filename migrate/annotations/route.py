@@ -442,7 +442,34 @@ def apply_route_annotations(ctx: AnnotationContext, skip: frozenset[str] = froze
             ctx.note(key, Status.IGNORED, "not a Kong annotation: Kong ignores it, so does the conversion",
                      "if another controller reads it, migrate it separately")
     _grpc_regex_headers(ctx)
+    _too_many_headers(ctx)
     return ctx.traits
+
+
+MAX_HEADERS_PER_MATCH = 16  # Gateway API limit per match
+
+
+def _too_many_headers(ctx: AnnotationContext) -> None:
+    """More header names than one Gateway API match can hold: Kong's own annotations must carry them."""
+    headers = ctx.traits.headers
+    if len(headers) <= MAX_HEADERS_PER_MATCH:
+        return
+    keys = sorted(k for k in ctx.meta.annotations
+                  if k.startswith(p.HEADERS_PREFIX) and k[len(p.HEADERS_PREFIX):].lower() in headers)
+    for key in keys:
+        ctx.report.discard(ctx.meta.source, Status.CONVERTED, f"annotation {key}")
+    headers.clear()
+    why = (f"{len(keys)} header names exceed the {MAX_HEADERS_PER_MATCH} headers one Gateway API match "
+           "can hold")
+    if ctx.options.router_flavor == RouterFlavor.EXPRESSIONS:
+        for key in keys:
+            ctx.note(key, Status.UNCONVERTED, f"{why}, and the expressions router ignores header annotations on "
+                     "Gateway API routes", "reduce the header matches to 16, or keep this Ingress")
+        return
+    # All header annotations move together: a kept annotation replaces the route's header matches.
+    for key in keys + ([p.HEADERS_SEPARATOR] if p.HEADERS_SEPARATOR in ctx.meta.annotations else []):
+        ctx.keep(key, ctx.meta.annotations[key].strip(), f"{why}; the traditional routers honour the header "
+                 "annotations on routes")
 
 
 def _grpc_regex_headers(ctx: AnnotationContext) -> None:
