@@ -457,6 +457,21 @@ def test_umbrella_chart_is_detected_from_the_proxy_service(cluster: FakeCluster,
     assert documents(helm["files"]["kong-proxy/helm-values.yaml"])[0]["proxy"]["http"]["servicePort"] == 80
 
 
+def test_umbrella_chart_proxy_is_found_without_the_flag(cluster: FakeCluster, tmp_path: Path) -> None:
+    labels = {"app.kubernetes.io/name": "gateway", "app.kubernetes.io/instance": "edge"}
+    other = {"app.kubernetes.io/name": "gateway", "app.kubernetes.io/instance": "api"}
+    cluster.add(k.SERVICES, service("api-proxy", "apps", other, selector=other,
+                                    ports=[{"name": "http", "port": 80, "targetPort": 8080}]))
+    cluster.add(k.SERVICES, service("edge-gateway-proxy", "ingress-system", labels, selector=labels,
+                                    ports=[{"name": "kong-proxy", "port": 80, "targetPort": 8000}]))
+    load(cluster, [ingress("a", "shop", "a.example.com", "web"), service("web", "shop")])
+    result = scan(cluster, tmp_path)
+    assert "kong proxy: Service ingress-system/edge-gateway-proxy" in result.stderr
+    assert "apps/api-proxy" not in result.stderr
+    selectors = [r.query.get("labelSelector") for r in cluster.requests("/services")]
+    assert selectors.index("app.kubernetes.io/name=kong") < selectors.index("app.kubernetes.io/name=gateway")
+
+
 def test_inexpressible_listeners_are_reported_and_no_values_written(cluster: FakeCluster, tmp_path: Path) -> None:
     # A TCPIngress on 8444 needs a TCP listener on the port the chart gives the admin API.
     load(cluster, [ingress("a", "shop", "a.example.com", "web"), service("web", "shop"),

@@ -14,6 +14,7 @@ from migrate.loader import SourceDoc
 from migrate.scan import kinds as k
 from migrate.scan.proxy import (
     CHART_SELECTOR,
+    UMBRELLA_SELECTOR,
     LiveProxy,
     is_proxy_service,
     read_listen_env,
@@ -237,8 +238,13 @@ class Scanner:
             found = self.read(k.SERVICES, None, label_selector=CHART_SELECTOR)
             candidates = sorted((s for s in found if is_proxy_service(s)), key=_meta)
             if not candidates:
+                # `app.kubernetes.io/name=gateway` is a common label: insist on the umbrella chart's name too.
+                found = self.read(k.SERVICES, None, label_selector=UMBRELLA_SELECTOR)
+                candidates = sorted((s for s in found if is_proxy_service(s, "-gateway-proxy")), key=_meta)
+            if not candidates:
                 self._note("warning", "Kong proxy", "no Kong proxy Service found (label "
-                           f"{CHART_SELECTOR}, name ending in -proxy): listener ports were not checked",
+                           f"{CHART_SELECTOR} with a name ending in -proxy, or {UMBRELLA_SELECTOR} with a name "
+                           "ending in -gateway-proxy): listener ports were not checked",
                            "pass --proxy-service NAMESPACE/NAME")
                 return
             if len(candidates) > 1:

@@ -7,6 +7,8 @@ from typing import Any
 
 # Labels the Kong Helm chart puts on its proxy Service; the Service is named <release>-kong-proxy.
 CHART_SELECTOR = "app.kubernetes.io/name=kong"
+# The `ingress` umbrella chart names its Kong subchart `gateway`: Service `<release>-gateway-proxy`.
+UMBRELLA_SELECTOR = "app.kubernetes.io/name=gateway"
 LISTEN_ENV = ("KONG_PROXY_LISTEN", "KONG_STREAM_LISTEN")
 
 
@@ -29,9 +31,9 @@ class LiveProxy:
     manifest: dict[str, Any] = field(default_factory=dict)  # the Service as read, for the listener check
 
 
-def is_proxy_service(svc: dict[str, Any]) -> bool:
+def is_proxy_service(svc: dict[str, Any], suffix: str = "-proxy") -> bool:
     name = str((svc.get("metadata") or {}).get("name") or "")
-    return name.endswith("-proxy") and not name.endswith("-udp-proxy")
+    return name.endswith(suffix) and not name.endswith("-udp-proxy")
 
 
 def service_ports(svc: dict[str, Any]) -> list[ServicePort]:
