@@ -92,8 +92,10 @@ def _fast_uri_decoded_suffix(tag: Tag) -> str | None:
 # ruamel.yaml decodes a tag's %-escapes character by character for every node it loads or dumps (a new
 # Tag per node, so its cache never hits): a third of the time of a bulk load or dump.  Tags without '%'
 # decode to themselves; everything else still goes through ruamel's own code.
-_uri_decoded_suffix = Tag.uri_decoded_suffix.fget  # type: ignore[attr-defined]
-Tag.uri_decoded_suffix = property(_fast_uri_decoded_suffix)  # type: ignore[method-assign,assignment]
+_ORIGINAL = getattr(Tag, "uri_decoded_suffix", None)
+if isinstance(_ORIGINAL, property) and _ORIGINAL.fget is not None:  # only where ruamel.yaml has this shape
+    _uri_decoded_suffix = _ORIGINAL.fget
+    Tag.uri_decoded_suffix = property(_fast_uri_decoded_suffix)  # type: ignore[method-assign,assignment]
 
 
 class _CResolver(VersionedResolver):
