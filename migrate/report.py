@@ -37,11 +37,6 @@ class Entry(BaseModel):
     message: str
     action: str = Field("", description="what the user should do, when anything")
 
-    def sort_key(self) -> tuple[str, str, int | None, str, str, int, str]:
-        s = self.source
-        return (s.kind, s.namespace, None if s.index is None else s.index, s.name, self.subject,
-                STATUS_ORDER[self.status], self.message)
-
 
 class Report(BaseModel):
     entries: list[Entry] = Field(default_factory=list)
@@ -60,8 +55,9 @@ class Report(BaseModel):
 
     def discard(self, source: SourceRef, status: Status, subject: str) -> None:
         """Withdraw entries a later decision made untrue (e.g. an attachment that had to change)."""
-        self.entries = [e for e in self.entries
-                        if not (e.source == source and e.status == status and e.subject == subject)]
+        gone = [e for e in self.entries if e.source == source and e.status == status and e.subject == subject]
+        self.entries = [e for e in self.entries if e not in gone]
+        self._seen -= {(e.source, e.status, e.subject, e.message, e.action) for e in gone}
 
     def extend(self, other: Report) -> None:
         for e in other.entries:
