@@ -1,0 +1,53 @@
+"""What KIC's translation depends on besides the objects: router flavor, KIC and Kong versions, feature gates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from migrate.convert.choices import RouterFlavor
+
+Version = tuple[int, int, int]
+
+# The oldest KIC every default conversion must be right on (REFERENCE §5.5a: "correct on every 3.4.x and 3.5.x")
+OLDEST_SUPPORTED_KIC: Version = (3, 4, 0)
+LATEST_MODELLED_KIC: Version = (3, 5, 13)
+# From this KIC on, an HTTPRoute's Kong route gets the protocols of the listeners it attaches to
+LISTENER_PROTOCOLS_SINCE: Version = (3, 5, 7)
+# From this Kong on, KIC turns an HTTPRoute RequestRedirect into Kong's `redirect` plugin
+REDIRECT_PLUGIN_KONG: Version = (3, 9, 0)
+
+
+def parse_version(text: str) -> Version:
+    """`3.5.7`, `3.5` (= 3.5.0) or `3` (= 3.0.0); ValueError otherwise."""
+    parts = text.strip().lstrip("v").split(".")
+    if not 1 <= len(parts) <= 3 or not all(p.isdigit() for p in parts):
+        raise ValueError(f"not a version: {text!r} (expected e.g. 3.5.7)")
+    nums = [int(p) for p in parts] + [0] * (3 - len(parts))
+    return nums[0], nums[1], nums[2]
+
+
+@dataclass(frozen=True)
+class KICSettings:
+    router_flavor: RouterFlavor = RouterFlavor.TRADITIONAL
+    kic_version: Version = LATEST_MODELLED_KIC
+    kong_version: Version = (3, 9, 0)
+    # classes KIC serves; empty: "kong" (KIC's default --ingress-class)
+    ingress_classes: tuple[str, ...] = ()
+    # feature gates (Kong/kubernetes-ingress-controller: pkg/manager/config/feature_gates_keys.go)
+    rewrite_uris: bool = False
+    kong_service_facade: bool = False
+    gateway_alpha: bool = True
+
+    @property
+    def expressions(self) -> bool:
+        """KIC emits expression routes only for the expressions flavor (REFERENCE §1.4)."""
+        return self.router_flavor == RouterFlavor.EXPRESSIONS
+
+    @property
+    def legacy_kongingress(self) -> bool:
+        """KongIngress `route`/`proxy` sections act only on KIC 2.x (removed in 3.0.0)."""
+        return self.kic_version[0] < 3
+
+    @property
+    def listener_protocols(self) -> bool:
+        return self.kic_version >= LISTENER_PROTOCOLS_SINCE
