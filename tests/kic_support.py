@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from migrate.kic.settings import KICSettings
 from migrate.convert.choices import RouterFlavor
+from migrate.kic.settings import KICSettings
 from tests.support import SHARED
 
 KIC_GOLDENS = SHARED / "kic-goldens" / "v3.5.13"

@@ -10,7 +10,10 @@ service's `backends` (the Kubernetes Services and weights behind its upstream: w
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from migrate.kic.store import Obj
 
 FORMAT_VERSION = "3.0"
 
@@ -82,6 +85,7 @@ class Route:
     # model only
     origin: str = ""
     order: int = 0
+    k8s: Obj | None = field(default=None, repr=False, compare=False)  # the object that produced the route
 
     DECK_FIELDS = ("name", "protocols", "hosts", "paths", "methods", "headers", "snis", "sources",
                    "destinations", "strip_path", "preserve_host", "regex_priority",
