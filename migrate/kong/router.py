@@ -1,0 +1,667 @@
+"""Kong's proxy path for a declarative configuration: which route a request hits, and what then happens.
+
+`KongRouter(config, flavor).route(request)` answers with an `Outcome` (migrate.verify.outcome), so the
+verifier compares Kong(KIC(before)) with Kong(KIC(after)) by `Outcome.key()`.  One router per flavor:
+
+traditional (Kong/kong: kong/router/traditional.lua)
+    A route with several paths is split into one candidate per path.  Candidates are ordered by category
+    (number of matcher kinds among hosts, headers, paths, methods, snis; then the category bits, host >
+    header > uri > method > sni), then the sub-weight (wildcard host with port, plain hosts only, regex
+    path), number of headers, `regex_priority` (regex candidates only), longest plain path, then age
+    (`Route.order`, then name).  Regex paths are PCRE, anchored at the start only (Python `re.match`).
+    Header values compare case-insensitively; a `~*` value is a regex only when it is the header's only
+    value (otherwise it is a literal).  `*` in a host matches one or more labels (`.+`), never the apex.
+traditional_compatible (kong/router/compat.lua on atc-router)
+    Paths are grouped (all regexes together, plain paths by length), each group a candidate with Kong's
+    64-bit priority: matcher count, plain hosts only, header count, regex path, regex_priority, path length.
+    Equal priorities fall back to age (Kong uses the route id, which the model does not have).  Regexes run
+    in the Rust engine as `^` + pattern with an unanchored search (so `/a|/b` matches `/x/b`), header values
+    and `~*` patterns are lower-cased before comparison.
+expressions (kong/router/expressions.lua)
+    Each route's `expression` (migrate.kong.atc); the highest `priority` wins, ties by age.  Header values
+    compare case-sensitively (Kong/kong PR #11905).
+
+After the match (kong/runloop/handler.lua, kong/router/utils.lua):
+* HTTPS needs a certificate whose SNIs cover the host (exact, `*.` one label, or Kong's `name.*`), else the
+  TLS handshake gets Kong's default certificate: `no-tls`.
+* A route whose protocols include https but not http answers plain HTTP with `https_redirect_status_code`:
+  426, or a redirect to `https://<host><path and query>`.  Nothing stops an http-only route from serving
+  HTTPS (Kong/kong issue #8073): the model lets it.
+* Plugins: one instance per plugin name, the route's over the service's over the global one; disabled
+  ones and those whose `protocols` exclude the request's scheme do not run.  `redirect` answers with its
+  `location` (`keep_incoming_path`: the request's path and query on the location's origin), then
+  `request-termination` with its `status_code` (default 503, only when its `trigger` header is present if set).
+* A service without backends answers 503 (Kong: no target in the upstream's ring balancer; the model's
+  decision, detail "no healthy upstream").
+* Upstream path: `request-transformer` `replace.uri` (template with `$(uri_captures[n])` from the path
+  regex) replaces it entirely, the service path included; otherwise Kong's v0 join of `service.path` with
+  the request path (strip_path removes the matched prefix), `path_handling: v1` for traditional routes.
+  `Outcome.upstream_path` is None when the upstream path equals the request path (query excluded).
+* `Outcome.plugins`: the identities of the plugins that ran, sorted, except generated plugins whose effect
+  is the outcome itself (request-transformer with only `replace.uri`, redirect, request-termination);
+  other generated plugins are listed as `generated:<name>`.
+
+Approximations: Kong's traditional candidate reduction (which can prefer a lower-sorted route found
+through an index) and its category start index (which lets an http request skip `snis` routes) are not
+modelled; request paths are not normalised (percent-decoding, dot segments); regexes run in Python's `re`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from migrate.convert.choices import RouterFlavor
+from migrate.kong import atc
+from migrate.kong.config import KongConfig, Plugin, Route, Service
+from migrate.kong.validate import HTTP_SUBSYSTEM, KongRejection, route_protocols, validate
+from migrate.verify.hostindex import HostIndex
+from migrate.verify.outcome import (
+    BACKEND,
+    HTTP,
+    HTTPS,
+    NO_TLS,
+    REDIRECT,
+    STATUS,
+    Outcome,
+    Request,
+    host_matches,
+    normalize_weights,
+    not_found,
+)
+from migrate.verify.probes import GRPC_METHOD
+from migrate.verify.shapes import EXACT, PREFIX, REGEX, PathShape, RouteShape
+
+# kong/router/traditional.lua MATCH_RULES and MATCH_SUBRULES
+_HOST, _HEADER, _URI, _METHOD, _SNI = 0x40, 0x20, 0x10, 0x08, 0x04
+_HAS_REGEX_URI, _PLAIN_HOSTS_ONLY, _HAS_WILDCARD_HOST_PORT = 0x01, 0x02, 0x04
+REDIRECT_CODES = (301, 302, 307, 308)
+DEFAULT_PORTS = {HTTP: 80, HTTPS: 443}
+SCHEME_PROTOCOLS = {HTTP: frozenset({"http", "grpc", "ws"}), HTTPS: frozenset({"https", "grpcs", "wss"})}
+GRPC_PROTOCOLS = frozenset({"grpc", "grpcs"})
+# generated plugins whose whole effect is part of the outcome (not listed in Outcome.plugins)
+_EFFECT_PLUGINS = frozenset({"redirect", "request-termination"})
+_CAPTURE = re.compile(r"\$\(\s*uri_captures\s*\[\s*(?:(\d+)|[\"']([^\"']*)[\"'])\s*\]\s*\)")
+
+
+@dataclass(frozen=True)
+class _Path:
+    kind: str  # prefix | regex
+    value: str  # the plain prefix, or the regex without `~`
+    regex: re.Pattern[str] | None = None
+
+    def match(self, path: str, anchored: bool) -> tuple[str, re.Match[str] | None] | None:
+        """(matched part of the path, regex match) or None."""
+        if self.kind == PREFIX:
+            return (self.value, None) if path.startswith(self.value) else None
+        if self.regex is None:
+            return None
+        m = self.regex.match(path) if anchored else self.regex.search(path)
+        if m is None:
+            return None
+        return path[:m.end()], m
+
+
+@dataclass(frozen=True)
+class _Header:
+    name: str
+    values: frozenset[str]  # compared with the (lower-cased) request value
+    regexes: tuple[re.Pattern[str], ...] = ()
+
+    def match(self, got: str | None) -> bool:
+        if got is None:
+            return False
+        got = got.lower()
+        return got in self.values or any(rx.search(got) for rx in self.regexes)
+
+
+@dataclass
+class _Candidate:
+    service: Service
+    route: Route
+    key: tuple[object, ...]
+    hosts: tuple[tuple[str, int | None], ...] = ()  # (host pattern, port or None)
+    paths: tuple[_Path, ...] = ()
+    methods: frozenset[str] = frozenset()
+    headers: tuple[_Header, ...] = ()
+    snis: frozenset[str] = frozenset()
+    expression: atc.Expr | None = None
+    grpc_only: bool = False
+    https_only: bool = False
+
+
+@dataclass(frozen=True)
+class _Hit:
+    candidate: _Candidate
+    matched: str | None  # the matched part of the path (strip_path), None without a path match
+    captures: re.Match[str] | None
+
+
+@dataclass
+class KongRouter:
+    """Route probe requests through a Kong configuration as the given router flavor would."""
+
+    config: KongConfig
+    flavor: RouterFlavor
+    rejections: list[KongRejection] = field(init=False)
+    notes: list[str] = field(init=False, default_factory=list)
+    _candidates: list[_Candidate] = field(init=False, default_factory=list)
+    _index: HostIndex[_Candidate] = field(init=False, default_factory=HostIndex)
+    _sorted: dict[str, list[_Candidate]] = field(init=False, default_factory=dict)
+    _cert_snis: frozenset[str] = field(init=False, default=frozenset())
+
+    def __post_init__(self) -> None:
+        self.rejections = validate(self.config, self.flavor)
+        snis: set[str] = set()
+        for cert in self.config.certificates:
+            snis.update(s.lower() for s in cert.snis if isinstance(s, str))
+        self._cert_snis = frozenset(snis)
+        for order_hint, (service, route) in enumerate(self.config.routes()):
+            if not any(p in HTTP_SUBSYSTEM for p in route_protocols(route)):
+                continue  # stream routes do not serve HTTP
+            self._candidates.extend(self._build(service, route, order_hint))
+        for cand in self._candidates:
+            self._index.add(tuple(h for h, _ in cand.hosts), cand)
+
+    # ------------------------------------------------------------------------------------------------
+    # building
+
+    def _build(self, service: Service, route: Route, order_hint: int) -> list[_Candidate]:
+        protocols = set(route_protocols(route))
+        grpc_only = protocols <= GRPC_PROTOCOLS
+        https_only = "https" in protocols and "http" not in protocols
+        age = (route.order, route.name, order_hint)
+        if self.flavor == RouterFlavor.EXPRESSIONS:
+            if route.expression is None:
+                self.notes.append(f"route {route.name}: no expression; the expressions router ignores it")
+                return []
+            parsed = atc.parse(route.expression)
+            if isinstance(parsed, atc.AtcError):
+                self.notes.append(f"route {route.name}: expression does not parse ({parsed}); Kong rejects it")
+                return []
+            hosts = _expression_hosts(parsed)
+            return [_Candidate(service, route, (-(route.priority or 0), *age), hosts=hosts or (),
+                               expression=parsed, grpc_only=grpc_only, https_only=https_only)]
+        hosts = tuple(_split_host(h) for h in route.hosts or [] if isinstance(h, str))
+        methods = frozenset(str(m).upper() for m in route.methods or [])
+        snis = frozenset(_strip_dot(str(s)).lower() for s in route.snis or [])
+        headers = self._headers(route)
+        paths = [p for p in route.paths or [] if isinstance(p, str)]
+        groups = self._path_groups(route, paths)
+        out: list[_Candidate] = []
+        for idx, group in enumerate(groups):
+            if paths and not group:
+                continue
+            key = (self._traditional_key(route, hosts, headers, group, methods, snis, idx) if
+                   self.flavor == RouterFlavor.TRADITIONAL else
+                   self._compat_key(route, hosts, headers, group, methods, snis, idx))
+            out.append(_Candidate(service, route, key, hosts=hosts, paths=group, methods=methods,
+                                  headers=headers, snis=snis, grpc_only=grpc_only, https_only=https_only))
+        return out
+
+    def _path_groups(self, route: Route, paths: list[str]) -> list[tuple[_Path, ...]]:
+        if not paths:
+            return [()]
+        compiled: list[_Path] = []
+        for p in paths:
+            if p.startswith("~"):
+                rx = self._compile_path_regex(p[1:])
+                if rx is None:
+                    self.notes.append(f"route {route.name}: path {p!r} does not compile; Kong rejects the route")
+                    continue
+                compiled.append(_Path(REGEX, p[1:], rx))
+            else:
+                compiled.append(_Path(PREFIX, p))
+        if self.flavor == RouterFlavor.TRADITIONAL:
+            return [(p,) for p in compiled]  # traditional.lua splits a route per path
+        # compat.lua: one group for all regexes, one per plain path length, regexes first (paths sorted so)
+        groups: dict[object, list[_Path]] = {}
+        for cp in compiled:
+            groups.setdefault("regex" if cp.kind == REGEX else len(cp.value), []).append(cp)
+        return [tuple(v) for _, v in sorted(groups.items(), key=lambda kv: (kv[0] != "regex", str(kv[0])))]
+
+    def _compile_path_regex(self, pattern: str) -> re.Pattern[str] | None:
+        if self.flavor == RouterFlavor.TRADITIONAL:
+            try:
+                return re.compile(atc.to_python_regex(pattern))
+            except (re.error, RecursionError, OverflowError, ValueError):
+                return None
+        rx, _ = atc.compile_rust_regex("^" + pattern)
+        return rx
+
+    def _headers(self, route: Route) -> tuple[_Header, ...]:
+        out: list[_Header] = []
+        for name, values in sorted((route.headers or {}).items()):
+            lname = str(name).lower()
+            if lname == "host" or not values:
+                continue
+            vals = [str(v) for v in values]
+            regexes: list[re.Pattern[str]] = []
+            literals: set[str] = set()
+            if self.flavor == RouterFlavor.TRADITIONAL:
+                literals = {v.lower() for v in vals}
+                if len(vals) == 1 and vals[0].startswith("~*"):
+                    with contextlib.suppress(re.error, RecursionError, OverflowError, ValueError):
+                        regexes.append(re.compile(atc.to_python_regex(vals[0][2:])))
+            else:
+                for v in vals:
+                    if v.startswith("~*"):
+                        rx, _ = atc.compile_rust_regex(v[2:].lower())
+                        if rx is not None:
+                            regexes.append(rx)
+                    else:
+                        literals.add(v.lower())
+            out.append(_Header(lname, frozenset(literals), tuple(regexes)))
+        return tuple(out)
+
+    @staticmethod
+    def _traditional_key(route: Route, hosts: tuple[tuple[str, int | None], ...], headers: tuple[_Header, ...],
+                         group: tuple[_Path, ...], methods: frozenset[str], snis: frozenset[str],
+                         idx: int) -> tuple[object, ...]:
+        rules = [(_HOST, bool(hosts)), (_HEADER, bool(headers)), (_URI, bool(group)), (_METHOD, bool(methods)),
+                 (_SNI, bool(snis))]
+        weight = sum(1 for _, on in rules if on)
+        bits = sum(b for b, on in rules if on)
+        sub = 0
+        if route.hosts is not None:
+            wildcard = any("*" in h for h, _ in hosts)
+            if not wildcard:
+                sub |= _PLAIN_HOSTS_ONLY
+            if any("*" in h and port is not None for h, port in hosts):
+                sub |= _HAS_WILDCARD_HOST_PORT
+        has_regex = any(p.kind == REGEX for p in group)
+        if has_regex:
+            sub |= _HAS_REGEX_URI
+        max_len = max((len(p.value) for p in group if p.kind == PREFIX), default=0)
+        regex_priority = (route.regex_priority or 0) if has_regex else 0
+        return (-weight, -bits, -sub, -len(headers), -regex_priority, -max_len, route.order, route.name, idx)
+
+    @staticmethod
+    def _compat_key(route: Route, hosts: tuple[tuple[str, int | None], ...], headers: tuple[_Header, ...],
+                    group: tuple[_Path, ...], methods: frozenset[str], snis: frozenset[str],
+                    idx: int) -> tuple[object, ...]:
+        weight = sum(1 for on in (snis, methods, hosts, headers, group) if on)
+        plain_host_only = route.hosts is not None and not any("*" in h for h, _ in hosts)
+        regex = bool(group) and group[0].kind == REGEX
+        length = 0 if regex or not group else len(group[0].value)
+        regex_priority = max(route.regex_priority or 0, 0) if regex else 0
+        priority = ((weight << 61) | (int(plain_host_only) << 60) | (min(len(headers), 255) << 52)
+                    | (int(regex) << 51) | ((regex_priority & 0xFFFFFFFF) << 19) | (length & 0x7FFFF))
+        return (-priority, route.order, route.name, idx)
+
+    # ------------------------------------------------------------------------------------------------
+    # routing
+
+    def has_certificate(self, host: str) -> bool:
+        """Kong's SNI lookup (kong/runloop/certificate.lua): exact, then `*.parent`, then `name.*`."""
+        host = host.lower()
+        if host in self._cert_snis:
+            return True
+        _, dot, parent = host.partition(".")
+        if dot and parent and f"*.{parent}" in self._cert_snis:
+            return True
+        head, dot, _ = host.rpartition(".")
+        return bool(dot) and f"{head}.*" in self._cert_snis
+
+    def candidates(self, host: str) -> list[_Candidate]:
+        found = self._sorted.get(host)
+        if found is None:
+            found = sorted(self._index.lookup(host), key=lambda c: c.key)
+            self._sorted[host] = found
+        return found
+
+    def route(self, req: Request) -> Outcome:
+        try:
+            return self._route(req)
+        except (re.error, RecursionError, ValueError, TypeError) as exc:  # never raise on odd input
+            return Outcome(STATUS, status=500, detail=f"model error: {exc}")
+
+    def _route(self, req: Request) -> Outcome:
+        if req.scheme == HTTPS and not self.has_certificate(req.host):
+            return Outcome(NO_TLS, detail="Kong has no certificate for this SNI; it serves its default one")
+        path = req.path.partition("?")[0] or "/"
+        ctx = self._context(req, path) if self.flavor == RouterFlavor.EXPRESSIONS else None
+        for cand in self.candidates(req.host):
+            hit = self._match(cand, req, path, ctx)
+            if hit is not None:
+                return self._outcome(hit, req, path)
+        return not_found()
+
+    def _context(self, req: Request, path: str) -> atc.Context:
+        ctx: atc.Context = {
+            "http.path": [path], "http.host": [req.host], "http.method": [req.method], "net.protocol": [req.scheme],
+            "net.port": [DEFAULT_PORTS.get(req.scheme, 80)],
+        }
+        if req.scheme == HTTPS:
+            ctx["tls.sni"] = [req.host]
+        for name, value in req.headers:
+            ctx.setdefault(atc.header_field(name), []).append(value)
+        return ctx
+
+    def _match(self, c: _Candidate, req: Request, path: str, ctx: atc.Context | None) -> _Hit | None:
+        if c.grpc_only and req.method != GRPC_METHOD:
+            return None  # only gRPC clients (HTTP/2 POST) use gRPC routes
+        if c.expression is not None:
+            assert ctx is not None
+            m = atc.Match()
+            if not atc.evaluate(c.expression, ctx, m):
+                return None
+            return _Hit(c, m.path, m.captures)
+        if c.hosts and not any(_host_ok(h, port, req) for h, port in c.hosts):
+            return None
+        if c.methods and req.method.upper() not in c.methods:
+            return None
+        if c.snis and req.scheme == HTTPS and req.host not in c.snis:
+            return None
+        for h in c.headers:
+            if not h.match(req.header(h.name)):
+                return None
+        if not c.paths:
+            return _Hit(c, None, None)
+        anchored = self.flavor == RouterFlavor.TRADITIONAL
+        for p in c.paths:
+            got = p.match(path, anchored)
+            if got is not None:
+                return _Hit(c, got[0], got[1])
+        return None
+
+    def _outcome(self, hit: _Hit, req: Request, path: str) -> Outcome:
+        c = hit.candidate
+        route, service = c.route, c.service
+        sources = tuple(s for s in (route.origin or f"route {route.name}",) if s)
+        if req.scheme == HTTP and c.https_only:
+            code = route.https_redirect_status_code
+            if code in REDIRECT_CODES:
+                return Outcome(REDIRECT, status=code, location=f"https://{req.host}{req.path}", sources=sources)
+            return Outcome(STATUS, status=426, detail="the route accepts HTTPS only", sources=sources)
+        plugins = self._plugins(route, service, req)
+        listed = tuple(sorted({_identity(p) for p in plugins if _listed(p)}))
+        by_name = {p.name: p for p in plugins}
+        redirect = by_name.get("redirect")
+        if redirect is not None:
+            status, location = _redirect(redirect, req)
+            return Outcome(REDIRECT, status=status, location=location, plugins=listed, sources=sources)
+        term = by_name.get("request-termination")
+        if term is not None and _terminates(term, req):
+            cfg = term.config if isinstance(term.config, dict) else {}
+            code = cfg.get("status_code", 503)
+            return Outcome(STATUS, status=code if isinstance(code, int) else 503, plugins=listed,
+                           detail=str(cfg.get("message") or "request-termination"), sources=sources)
+        joined = self._upstream_path(hit, path, by_name.get("request-transformer"))
+        upstream = None if joined == path else joined
+        if not service.backends:
+            return Outcome(STATUS, status=503, detail="no healthy upstream (the service has no backends)",
+                           plugins=listed, sources=sources)
+        return Outcome(BACKEND, backends=normalize_weights(list(service.backends)), upstream_path=upstream,
+                       plugins=listed, sources=sources)
+
+    def _plugins(self, route: Route, service: Service, req: Request) -> list[Plugin]:
+        chosen: dict[str, Plugin] = {}
+        for level in (self.config.plugins, service.plugins, route.plugins):  # most specific last wins
+            for p in level:
+                if not p.enabled:
+                    continue
+                if p.protocols and not set(p.protocols) & SCHEME_PROTOCOLS.get(req.scheme, frozenset()):
+                    continue
+                chosen[p.name] = p
+        return list(chosen.values())
+
+    def _upstream_path(self, hit: _Hit, path: str, transformer: Plugin | None) -> str:
+        template = _replace_uri(transformer)
+        if template is not None:
+            return _fill(template, hit.captures)
+        route, service = hit.candidate.route, hit.candidate.service
+        strip = bool(route.strip_path)
+        base = service.path or "/"
+        if strip and hit.matched is not None:
+            postfix = _sanitize_postfix(path[len(hit.matched):])
+        else:
+            postfix = path[1:]
+        if self.flavor == RouterFlavor.TRADITIONAL and route.path_handling == "v1":
+            if strip:
+                if base.endswith("/") and postfix.startswith("/"):
+                    return base[:-1] + postfix
+                return base + postfix
+            return base + path[1:]
+        return upstream_uri_v0(base, postfix, path, strip and hit.matched is not None)
+
+    # ------------------------------------------------------------------------------------------------
+    # probe shapes
+
+    def shapes(self) -> list[RouteShape]:
+        out: list[RouteShape] = []
+        seen: set[RouteShape] = set()
+        for _service, route in self.config.routes():
+            if not any(p in HTTP_SUBSYSTEM for p in route_protocols(route)):
+                continue
+            shape = (_expression_shape(route) if self.flavor == RouterFlavor.EXPRESSIONS else _traditional_shape(route))
+            if shape is not None and shape not in seen:
+                seen.add(shape)
+                out.append(shape)
+        return out
+
+
+# ----------------------------------------------------------------------------------------------------------
+# helpers
+
+
+def upstream_uri_v0(base: str, postfix: str, req_uri: str, strip: bool) -> str:
+    """Kong's `get_upstream_uri_v0` (kong/router/utils.lua): join the service path and the request path."""
+    if base.endswith("/"):
+        if strip:
+            if postfix == "":
+                if base == "/":
+                    return "/"
+                return base if req_uri.endswith("/") else base[:-1]
+            if postfix.startswith("/"):
+                return base[:-1] + postfix
+            return base + postfix
+        return base + req_uri[1:]
+    if strip:
+        if postfix == "":
+            return base + "/" if len(req_uri) > 1 and req_uri.endswith("/") else base
+        if postfix.startswith("/"):
+            return base + postfix
+        return base + "/" + postfix
+    if req_uri == "/":
+        return base
+    return base + req_uri
+
+
+def _sanitize_postfix(postfix: str) -> str:
+    if postfix in (".", ".."):
+        return ""
+    if postfix.startswith("./"):
+        return postfix[2:]
+    if postfix.startswith("../"):
+        return postfix[3:]
+    return postfix
+
+
+def _strip_dot(host: str) -> str:
+    return host[:-1] if len(host) > 1 and host.endswith(".") else host
+
+
+def _split_host(host: str) -> tuple[str, int | None]:
+    host = host.lower()
+    name, colon, port = host.rpartition(":")
+    if colon and port.isdigit() and name and not name.endswith("]"):
+        return name, int(port)
+    return host, None
+
+
+def _host_ok(pattern: str, port: int | None, req: Request) -> bool:
+    if port is not None and port != DEFAULT_PORTS.get(req.scheme):
+        return False
+    return host_matches(pattern, req.host)
+
+
+def _identity(p: Plugin) -> str:
+    return p.identity or f"generated:{p.name}"
+
+
+def _generated(p: Plugin) -> bool:
+    return not p.identity or p.identity.startswith("generated:")
+
+
+def _listed(p: Plugin) -> bool:
+    """Generated plugins whose whole effect is the outcome are not listed."""
+    if not _generated(p):
+        return True
+    if p.name in _EFFECT_PLUGINS:
+        return False
+    if p.name == "request-transformer":
+        return not _only_replace_uri(p)
+    return True
+
+
+def _only_replace_uri(p: Plugin) -> bool:
+    cfg = p.config if isinstance(p.config, dict) else {}
+    for key, value in cfg.items():
+        if key == "replace" and isinstance(value, dict):
+            if any(v for k, v in value.items() if k != "uri"):
+                return False
+        elif value not in (None, [], {}, ""):
+            return False
+    return True
+
+
+def _replace_uri(p: Plugin | None) -> str | None:
+    if p is None or not isinstance(p.config, dict):
+        return None
+    replace = p.config.get("replace")
+    uri = replace.get("uri") if isinstance(replace, dict) else None
+    return uri if isinstance(uri, str) and uri else None
+
+
+def _fill(template: str, match: re.Match[str] | None) -> str:
+    """request-transformer's template: `$(uri_captures[n])` / `$(uri_captures["name"])`; absent captures are
+    empty."""
+
+    def group(m: re.Match[str]) -> str:
+        if match is None:
+            return ""
+        key: int | str = int(m.group(1)) if m.group(1) is not None else m.group(2)
+        try:
+            return match.group(key) or ""
+        except IndexError:
+            return ""
+
+    return _CAPTURE.sub(group, template)
+
+
+def _redirect(p: Plugin, req: Request) -> tuple[int, str]:
+    cfg = p.config if isinstance(p.config, dict) else {}
+    code = cfg.get("status_code", 301)
+    status = code if isinstance(code, int) and not isinstance(code, bool) else 301
+    location = str(cfg.get("location") or "")
+    if cfg.get("keep_incoming_path"):
+        try:
+            parts = urlsplit(location)
+            location = f"{parts.scheme}://{parts.netloc}{req.path}"
+        except ValueError:
+            pass
+    return status, location
+
+
+def _terminates(p: Plugin, req: Request) -> bool:
+    cfg = p.config if isinstance(p.config, dict) else {}
+    trigger = cfg.get("trigger")
+    if not trigger:
+        return True
+    name = str(trigger).lower()
+    if req.header(name) is not None:
+        return True
+    _, _, query = req.path.partition("?")
+    return any(part.split("=", 1)[0].lower() == name for part in query.split("&") if part)
+
+
+def _expression_hosts(expr: atc.Expr) -> tuple[tuple[str, int | None], ...] | None:
+    """Host patterns one of which the request must match for `expr` to hold; None when unknown (any host)."""
+    found = _required_hosts(expr)
+    return tuple((h, None) for h in sorted(found)) if found else None
+
+
+def _required_hosts(expr: atc.Expr) -> set[str] | None:
+    if isinstance(expr, atc.Predicate):
+        if expr.field != "http.host" or expr.transforms or not isinstance(expr.value, str):
+            return None
+        v = expr.value.lower()
+        if expr.op == "==" and v:
+            return {v}
+        if expr.op == "=^" and v.startswith(".") and len(v) > 1:
+            return {"*" + v}
+        if expr.op == "^=" and v.endswith(".") and len(v) > 1:
+            return {v + "*"}
+        return None
+    if expr.op == "&&":
+        left = _required_hosts(expr.left)
+        right = _required_hosts(expr.right) if expr.right is not None else None
+        return left if left is not None else right
+    if expr.op == "||":
+        left = _required_hosts(expr.left)
+        right = _required_hosts(expr.right) if expr.right is not None else None
+        return left | right if left is not None and right is not None else None
+    return None
+
+
+def _traditional_shape(route: Route) -> RouteShape:
+    paths: list[PathShape] = []
+    for p in route.paths or []:
+        if isinstance(p, str):
+            paths.append(PathShape(REGEX, p[1:]) if p.startswith("~") else PathShape(PREFIX, p))
+    headers = tuple(
+        (str(name).lower(), tuple((v[2:], True) if v.startswith("~*") else (v, False) for v in map(str, values)))
+        for name, values in sorted((route.headers or {}).items()) if str(name).lower() != "host" and values)
+    return RouteShape(
+        hosts=tuple(h for h in route.hosts or [] if isinstance(h, str)),
+        paths=tuple(paths) or (PathShape(PREFIX, "/"),),
+        methods=tuple(sorted(str(m).upper() for m in route.methods or [])),
+        headers=headers,
+        grpc=set(route_protocols(route)) <= GRPC_PROTOCOLS,
+    )
+
+
+def _expression_shape(route: Route) -> RouteShape | None:
+    if route.expression is None:
+        return None
+    parsed = atc.parse(route.expression)
+    if isinstance(parsed, atc.AtcError):
+        return None
+    hosts: list[str] = []
+    paths: list[PathShape] = []
+    methods: list[str] = []
+    headers: dict[str, list[tuple[str, bool]]] = {}
+    for p in atc.predicates(parsed):
+        if not isinstance(p.value, str):
+            continue
+        v = p.value
+        if p.field == "http.host":
+            if p.op == "==":
+                hosts.append(v)
+            elif p.op == "=^" and v.startswith("."):
+                hosts.append("*" + v)
+            elif p.op == "^=" and v.endswith("."):
+                hosts.append(v + "*")
+        elif p.field == "http.path":
+            if p.op == "==":
+                paths.append(PathShape(EXACT, v))
+            elif p.op == "^=":
+                paths.append(PathShape(PREFIX, v))
+            elif p.op == "~":
+                paths.append(PathShape(REGEX, v[1:] if v.startswith("^") else v))
+        elif p.field == "http.method" and p.op == "==":
+            methods.append(v)
+        elif p.field.startswith("http.headers.") and p.op in ("==", "~"):
+            name = p.field[len("http.headers."):].replace("_", "-")
+            headers.setdefault(name, []).append((v, p.op == "~"))
+    protocols = set(route_protocols(route))
+    return RouteShape(
+        hosts=tuple(dict.fromkeys(hosts)),
+        paths=tuple(dict.fromkeys(paths)) or (PathShape(PREFIX, "/"),),
+        methods=tuple(sorted(set(methods))),
+        headers=tuple((n, tuple(dict.fromkeys(vs))) for n, vs in sorted(headers.items())),
+        grpc=protocols <= GRPC_PROTOCOLS,
+    )
