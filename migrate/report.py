@@ -43,6 +43,7 @@ class Report(BaseModel):
     input_errors: list[str] = Field(default_factory=list)
     ignored_kinds: dict[str, int] = Field(default_factory=dict)
     _seen: set[tuple[object, ...]] = PrivateAttr(default_factory=set)
+    _subjects: dict[tuple[SourceRef, str], int] = PrivateAttr(default_factory=dict)
 
     def add(self, source: SourceRef, status: Status, subject: str, message: str, action: str = "") -> None:
         entry = Entry(source=source, status=status, subject=subject, message=message, action=action)
@@ -52,12 +53,19 @@ class Report(BaseModel):
             return
         self._seen.add(key)
         self.entries.append(entry)
+        self._subjects[(source, subject)] = self._subjects.get((source, subject), 0) + 1
+
+    def has(self, source: SourceRef, subject: str) -> bool:
+        """Whether any entry of this object is about `subject` (constant time)."""
+        return self._subjects.get((source, subject), 0) > 0
 
     def discard(self, source: SourceRef, status: Status, subject: str) -> None:
         """Withdraw entries a later decision made untrue (e.g. an attachment that had to change)."""
         gone = [e for e in self.entries if e.source == source and e.status == status and e.subject == subject]
         self.entries = [e for e in self.entries if e not in gone]
         self._seen -= {(e.source, e.status, e.subject, e.message, e.action) for e in gone}
+        for e in gone:
+            self._subjects[(e.source, e.subject)] -= 1
 
     def extend(self, other: Report) -> None:
         for e in other.entries:

@@ -8,7 +8,7 @@ from migrate.annotations import parse as p
 from migrate.annotations.route import AnnotationContext, RouteTraits, apply_route_annotations
 from migrate.convert.options import ConvertOptions, RouterFlavor
 from migrate.model.inventory import Inventory
-from migrate.model.objects import KongPlugin, Meta
+from migrate.model.objects import GrantPeer, KongPlugin, Meta, ReferenceGrant
 from migrate.report import Report, Status
 from migrate.sources import SourceRef
 
@@ -24,9 +24,10 @@ def _plugin(name: str, namespace: str = "", cluster: bool = False) -> KongPlugin
 
 
 def run(annotations: dict[str, str], *, flavor: RouterFlavor = RouterFlavor.TRADITIONAL,
-        plugins: list[KongPlugin] | None = None) -> tuple[RouteTraits, dict[str, tuple[Status, str]]]:
+        plugins: list[KongPlugin] | None = None, grants: list[ReferenceGrant] | None = None
+        ) -> tuple[RouteTraits, dict[str, tuple[Status, str]]]:
     inv = Inventory(plugins=[x for x in plugins or [] if not x.cluster_scoped],
-                    cluster_plugins=[x for x in plugins or [] if x.cluster_scoped])
+                    cluster_plugins=[x for x in plugins or [] if x.cluster_scoped], reference_grants=grants or [])
     report = Report()
     ctx = AnnotationContext(_meta("app", "apps", annotations), "Ingress", inv,
                             ConvertOptions(router_flavor=flavor), report)
@@ -128,11 +129,32 @@ def test_cluster_plugin_keeps_the_whole_list_as_annotation() -> None:
     assert notes["konghq.com/plugins"][0] == Status.KEPT
 
 
-def test_cross_namespace_plugin_needs_a_grant_and_missing_one_warns() -> None:
-    traits, notes = run({"konghq.com/plugins": "sec:auth"})
-    assert traits.plugin_grants == [("sec", "auth")]
+def test_cross_namespace_plugin_without_an_ingress_grant_never_ran_and_gets_no_grant() -> None:
+    # KIC applies ns:name only when a ReferenceGrant admits the Ingress (REFERENCE §5.5a)
+    traits, notes = run({"konghq.com/plugins": "sec:auth"}, plugins=[_plugin("auth", "sec")])
+    assert traits.plugin_grants == []
     assert traits.kept == {"konghq.com/plugins": "sec:auth"}
-    assert notes["konghq.com/plugins"][0] == Status.WARNING
+    status, message = notes["konghq.com/plugins"]
+    assert status == Status.WARNING and "never ran" in message
+
+
+def _grant(from_kind: str, from_group: str, from_ns: str, to_name: str = "") -> ReferenceGrant:
+    to = [GrantPeer(group="configuration.konghq.com", kind="KongPlugin", name=to_name)]
+    return ReferenceGrant(meta=_meta("g", "sec", kind="ReferenceGrant"),
+                          from_=[GrantPeer(group=from_group, kind=from_kind, namespace=from_ns)], to=to)
+
+
+@pytest.mark.parametrize(("grant", "granted"), [
+    (_grant("Ingress", "networking.k8s.io", "apps"), True),
+    (_grant("Ingress", "networking.k8s.io", "apps", to_name="auth"), True),
+    (_grant("Ingress", "networking.k8s.io", "apps", to_name="other"), False),
+    (_grant("Ingress", "networking.k8s.io", "elsewhere"), False),
+    (_grant("HTTPRoute", "gateway.networking.k8s.io", "apps"), False),
+])
+def test_cross_namespace_plugin_granted_to_ingresses_gets_a_grant_for_the_route(grant: ReferenceGrant,
+                                                                               granted: bool) -> None:
+    traits, _ = run({"konghq.com/plugins": "sec:auth"}, plugins=[_plugin("auth", "sec")], grants=[grant])
+    assert traits.plugin_grants == ([("sec", "auth")] if granted else [])
 
 
 def test_grpc_route_plugins_stay_an_annotation() -> None:
@@ -214,7 +236,7 @@ def test_snis() -> None:
     with pytest.raises(p.AnnotationValueError):
         p.parse_snis("*.example.com")
     traits, notes = run({"konghq.com/snis": "a.example.com", "konghq.com/protocols": "http"})
-    assert traits.kept == {}
+    assert traits.kept == {"konghq.com/protocols": "http"}  # kept so KIC < 3.5.7 keeps the route HTTP-only
     assert notes["konghq.com/snis"][0] == Status.ERROR
     traits, _ = run({"konghq.com/snis": " a.example.com ,b.example.com"})
     assert traits.kept == {"konghq.com/snis": "a.example.com,b.example.com"}

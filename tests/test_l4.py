@@ -217,7 +217,7 @@ kind: KongIngress
 metadata: {name: pt, namespace: apps}
 route: {protocols: [tls_passthrough], strip_path: true}
 """
-    objects, report = _run(text)
+    objects, report = _run(text, source_kic_major=2)  # the route section acts only on KIC 2.x
     assert [lst["protocol"] for lst in _listeners(objects)] == ["TLS"]
     assert any(e.status == Status.IGNORED and "route.strip_path" in e.message for e in report.entries)
     assert not report.needs_human

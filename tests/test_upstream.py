@@ -15,11 +15,11 @@ from migrate.report import Report, Status
 from tests.support import oracle_errors, run_cli
 
 
-def _run(text: str) -> tuple[ConvertResult, Report]:
+def _run(text: str, source_kic_major: int = 3) -> tuple[ConvertResult, Report]:
     loaded = LoadResult()
     parse_text(text, "t.yaml", loaded)
     report = Report()
-    return run_convert(loaded.docs, ConvertOptions(), report), report
+    return run_convert(loaded.docs, ConvertOptions(source_kic_major=source_kic_major), report), report
 
 
 def _service_with(upstream: str, proxy: str = "", route: str = "") -> str:
@@ -85,10 +85,26 @@ def test_generated_policies_respect_the_crd_cel_rules(upstream: str) -> None:
     assert oracle_errors([_policy(result)]) == []
 
 
+def test_proxy_section_is_ignored_for_a_kic_3_source() -> None:
+    # KIC 3.0 removed the proxy section: Kong never applied it (REFERENCE §5.5a)
+    result, report = _run(_service_with("", "proxy: {connect_timeout: 1000}"))
+    assert result.patches[0]["metadata"]["annotations"] == {"konghq.com/override": None}
+    [entry] = [e for e in report.entries if e.subject == "proxy"]
+    assert entry.status == Status.IGNORED and "--source-kic-version 2" in entry.action
+
+
+def test_ingress_kongingress_route_section_is_ignored_for_a_kic_3_source() -> None:
+    result, report = _run(INGRESS.format(extra="team: web"))
+    route = _route(result)
+    assert "method" not in route["spec"]["rules"][0]["matches"][0]
+    assert "annotations" not in route["metadata"]
+    assert any(e.status == Status.IGNORED and "route section" in e.message for e in report.entries)
+
+
 def test_proxy_section_becomes_service_annotations_without_overwriting_existing_ones() -> None:
     text = _service_with("", "proxy: {connect_timeout: 1000, retries: 3}").replace(
         "konghq.com/override: tuning", "konghq.com/override: tuning\n    konghq.com/retries: '9'")
-    result, report = _run(text)
+    result, report = _run(text, source_kic_major=2)
     assert [o for o in result.objects if o["kind"] == "KongUpstreamPolicy"] == []
     annotations = result.patches[0]["metadata"]["annotations"]
     assert annotations == {"konghq.com/connect-timeout": "1000", "konghq.com/override": None}
@@ -147,7 +163,7 @@ def _route(result: ConvertResult) -> dict[str, Any]:
 
 
 def test_ingress_kongingress_route_section_becomes_route_matches_and_annotations() -> None:
-    result, report = _run(INGRESS.format(extra="team: web"))
+    result, report = _run(INGRESS.format(extra="team: web"), source_kic_major=2)
     route = _route(result)
     matches = route["spec"]["rules"][0]["matches"]
     assert [m["method"] for m in matches] == ["GET", "POST"]
@@ -157,7 +173,7 @@ def test_ingress_kongingress_route_section_becomes_route_matches_and_annotations
 
 
 def test_ingress_annotation_wins_over_the_kongingress_route_field() -> None:
-    result, report = _run(INGRESS.format(extra="konghq.com/methods: DELETE"))
+    result, report = _run(INGRESS.format(extra="konghq.com/methods: DELETE"), source_kic_major=2)
     assert [m["method"] for m in _route(result)["spec"]["rules"][0]["matches"]] == ["DELETE"]
     assert any(e.status == Status.IGNORED and "route.methods" in e.message for e in report.entries)
 

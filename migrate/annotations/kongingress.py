@@ -1,7 +1,8 @@
 """A KongIngress referenced from an Ingress (`konghq.com/override`): its route section → route traits.
 
-Kong's controller (2.x and later) applies only the `route` section of an Ingress's KongIngress, field
-by field, before the route annotations (which therefore win).  Each field equals one route annotation,
+Kong's controller 2.x applies only the `route` section of an Ingress's KongIngress, field by field, before
+the route annotations (which therefore win); 3.x ignores the section altogether (REFERENCE §5.5a), so it is
+converted only for a KIC 2.x source (`--source-kic-version 2`).  Each field equals one route annotation,
 so it runs through that annotation's handler: one meaning per setting, whatever its origin.
 """
 
@@ -90,6 +91,12 @@ def apply_kongingress_route(ki: KongIngress, ctx: AnnotationContext) -> None:
                      "if it was meant for the Services, reference the KongIngress from the Service (it then "
                      "converts to a KongUpstreamPolicy)")
     route = ki.route or {}
+    if route and ctx.options.source_kic_major >= 3:
+        # KIC 3.0 removed the route section (REFERENCE §5.5a; the CRD's CEL rejects new ones): Kong never saw it.
+        ctx.note(OVERRIDE, Status.IGNORED, f"KongIngress {where} route section ({', '.join(sorted(route))}): Kong's "
+                 "controller 3.x ignores it, so Kong never applied these settings; not carried over",
+                 "if the Ingresses run on KIC 2.x, convert with --source-kic-version 2")
+        route = {}
     for fld in sorted(route):
         value = route[fld]
         fctx.origin = f"{where} route.{fld}"

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from migrate.annotations import parse as p
-from migrate.convert.options import ConvertOptions, RouterFlavor
+from migrate.convert.options import ConvertOptions, RouterFlavor, listener_protocols
 from migrate.model.inventory import Inventory
 from migrate.model.objects import Meta
 from migrate.model.validation import hostname_problem
@@ -153,10 +153,19 @@ def _plugins(key: str, value: str, ctx: AnnotationContext) -> None:
     for ref in refs:
         if ref.namespace and ref.namespace != ns:
             needs_annotation.append(f"{ref.namespace}:{ref.name}")
-            ctx.traits.plugin_grants.append((ref.namespace, ref.name))
             if ctx.inventory.plugin(ref.namespace, ref.name) is None:
                 ctx.note(key, Status.WARNING, f"KongPlugin {ref.namespace}/{ref.name} is not in the input",
                          "make sure it exists before applying")
+            group = "networking.k8s.io" if ctx.kind == "Ingress" else "configuration.konghq.com"
+            if ctx.inventory.plugin_granted(ref.namespace, ref.name, group, ctx.kind, ns):
+                ctx.traits.plugin_grants.append((ref.namespace, ref.name))
+            else:
+                # KIC applies a remote plugin only when a ReferenceGrant admits the referrer's kind: it never ran,
+                # and a new grant for the route would turn it on.
+                ctx.note(key, Status.WARNING, f"KongPlugin {ref.namespace}/{ref.name} never ran: no ReferenceGrant in "
+                         f"{ref.namespace} lets {ctx.kind} objects of {ns} use it, so Kong's controller skipped it; no grant "
+                         "is emitted, so it stays off after the migration",
+                         f"add a ReferenceGrant in {ref.namespace} for the new route kind if the plugin should run")
             continue
         if ctx.inventory.plugin(ns, ref.name) is not None:
             local.append(ref.name)
@@ -210,13 +219,15 @@ def _protocols(key: str, value: str, ctx: AnnotationContext) -> None:
         # KIC gives every GRPCRoute-built route protocols grpc,grpcs; the annotation narrows it as before.
         ctx.keep(key, ",".join(protocols), "-> GRPCRoute; Kong's controller would otherwise accept both grpc and "
                  "grpcs on it")
-    elif ctx.traits.https_only:
-        ctx.note(key, Status.CONVERTED, "-> attached to the HTTPS listeners only (the controller derives "
-                 "route protocols from the parent listeners)")
-    elif ctx.traits.http_only:
-        ctx.note(key, Status.CONVERTED, "-> attached to the HTTP listener only")
-    else:
-        ctx.note(key, Status.CONVERTED, "-> attached to the HTTP and HTTPS listeners")
+    elif ctx.traits.https_only or ctx.traits.http_only:
+        which = "HTTPS" if ctx.traits.https_only else "plain HTTP"
+        if listener_protocols(ctx.options):
+            # reported by the translator once it knows which listeners the routes attach to
+            return
+        ctx.keep(key, ",".join(protocols), f"the routes serve {which} only on every KIC 3.4.x/3.5.x: KIC before "
+                 "3.5.7 gives HTTPRoutes Kong's default protocols (http, https) instead of the listeners' ones; "
+                 "the routes attach to the listeners of these protocols")
+    # http and https together is Kong's default: the translator reports the listeners the routes attach to
 
 
 def _redirect_code(key: str, value: str, ctx: AnnotationContext) -> None:

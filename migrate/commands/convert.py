@@ -81,6 +81,12 @@ def convert(
     backend_tls_policy: Annotated[bool, typer.Option(
         "--backend-tls-policy", help="Turn konghq.com/tls-verify + ca-certificates-* on Services into "
         "BackendTLSPolicy objects (needs the GatewayAlpha feature gate). Default: the annotations stay.")] = False,
+    kic_version: Annotated[str | None, typer.Option(
+        "--kic-version", help="The Kong ingress controller version the output must be right on. Default: every 3.4.x "
+        "and 3.5.x; 3.5.7 or later allows a leaner form (route protocols come from the listeners).")] = None,
+    source_kic_version: Annotated[str, typer.Option(
+        "--source-kic-version", help="The controller the Ingresses run on today: 3 (default) or 2 (KongIngress route "
+        "and proxy sections were still active).")] = "3",
     output: Annotated[OutputFormat, typer.Option("-o", "--output", help="Output format.")] = OutputFormat.YAML,
     output_dir: Annotated[Path | None, typer.Option(
         help="Write one file per namespace into DIR instead of stdout.")] = None,
@@ -102,8 +108,12 @@ def convert(
 
     try:
         from migrate.convert.options import ConvertOptions
+        from migrate.kic.settings import parse_version
 
+        target_kic = parse_version(kic_version) if kic_version is not None else None
+        source_major = parse_version(source_kic_version)[0]
         options = ConvertOptions(
+            target_kic=target_kic, source_kic_major=source_major,
             ingress_classes=tuple(ingress_class or ()), gateway_class=gateway_class, gateway_name=gateway_name,
             gateway_namespace=gateway_namespace, gateway_api_version=gateway_api_version,
             router_flavor=router_flavor, allowed_routes=allowed_routes, backend_tls_policy=backend_tls_policy,

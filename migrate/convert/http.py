@@ -9,20 +9,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from migrate.annotations import parse as p
-from migrate.annotations.route import AnnotationContext, RouteTraits, apply_route_annotations
+from migrate.annotations.route import (
+    FORCE_SSL_REDIRECT,
+    AnnotationContext,
+    RouteTraits,
+    apply_route_annotations,
+)
 from migrate.convert.drafts import BackendDraft, HeaderMatch, MatchDraft, RouteDraft, RuleDraft
 from migrate.convert.listeners import ListenerPlan, sections_for
-from migrate.convert.options import ConvertOptions, GatewayAPIVersion, RouterFlavor
+from migrate.convert.options import ConvertOptions, RouterFlavor
 from migrate.convert.paths import PathMatch, PlainPrefix, convert_path, plain_prefix_of
 from migrate.model.inventory import Inventory
 from migrate.model.objects import BackendRef, Ingress, IngressPath
 from migrate.report import Report, Status
 from migrate.sources import SourceRef
-
-REDIRECT_CODES_BY_VERSION = {
-    GatewayAPIVersion.V1_3: (301, 302),
-    GatewayAPIVersion.V1_6: (301, 302, 303, 307, 308),
-}
 
 
 @dataclass
@@ -66,14 +66,20 @@ def resolve_backend(
     backend: BackendRef, namespace: str, inventory: Inventory
 ) -> tuple[BackendDraft | None, str | None]:
     """A backend with a numeric port, or why it cannot be resolved."""
+    svc = inventory.service(namespace, backend.service)
     if backend.port_number is not None:
         return BackendDraft(backend.service, backend.port_number), None
-    svc = inventory.service(namespace, backend.service)
     if svc is None:
         return None, (f"named port {backend.port_name!r} of Service {namespace}/{backend.service} cannot be "
                       "resolved: the Service is not in the input")
+    if svc.type == "ExternalName":
+        # KIC's findPort: "rules with an ExternalName service must specify numeric ports"
+        return None, (f"Service {namespace}/{backend.service} is ExternalName and is referenced by port name "
+                      f"{backend.port_name!r}: Kong's controller fails such backends (ExternalName Services must be "
+                      "referenced by number), so Kong never routed this path")
     for port in svc.ports:
-        if port.name == backend.port_name:
+        # KIC's findPort matches the port's name or its string targetPort
+        if port.name == backend.port_name or (isinstance(port.target_port, str) and port.target_port == backend.port_name):
             return BackendDraft(backend.service, port.port), None
     return None, f"Service {namespace}/{backend.service} has no port named {backend.port_name!r}"
 
@@ -185,7 +191,7 @@ def translate_ingress(
     if traits.grpc and traits.rewrite is not None:
         report.add(src, Status.UNCONVERTED, "annotation konghq.com/rewrite", "a rewrite has no GRPCRoute form",
                    "drop the rewrite or keep this Ingress on HTTP")
-    redirect = _redirect_plan(traits, options, src, report)
+    _plan_redirect(traits, src, report)
     rewrite_filters: list[dict[str, Any]] = []
     uses_url_rewrite = _rewrite(traits, ingress, out, report, rewrite_filters) if by_host and not traits.grpc else False
     for host, paths in by_host.items():
@@ -196,41 +202,11 @@ def translate_ingress(
                            source=src, hostnames=hostnames, identity=("ingress", ns, ingress.meta.name, host))
         route.annotations = dict(sorted(traits.kept.items()))
         _build_rules(route, paths, traits, ingress, inventory, report, rewrite_filters, uses_url_rewrite,
-                     (host_paths or {}).get(host, []), options.router_flavor != RouterFlavor.EXPRESSIONS)
+                     (host_paths or {}).get(host, []), options.router_flavor == RouterFlavor.TRADITIONAL)
         if not route.rules:
             continue
-        https = not traits.http_only
-        # a status code kept as an annotation needs the HTTP listener so Kong can still redirect
-        http = not traits.https_only or "konghq.com/https-redirect-status-code" in route.annotations
-        route.sections = sections_for(listeners, hostnames, http=http, https=https)
-        if kind == "GRPCRoute" and route.sections and not http:
-            report.add(src, Status.WARNING, "annotation konghq.com/protocols", "a GRPCRoute attached only to HTTPS "
-                       "listeners gets upstream protocol grpcs from Kong's controller unless its Services set "
-                       "konghq.com/protocol", "set konghq.com/protocol: grpc on the backend Services if they speak "
-                       "plaintext gRPC")
-        route_redirect = redirect
-        if not route.sections and traits.https_only:
-            # Kong served this HTTPS-only route with its default certificate; no HTTPS listener exists for
-            # the host.  Kong has no listener isolation, so attaching to the HTTP listener and keeping the
-            # protocols (and redirect) annotations keeps Kong's behaviour.
-            route.sections = sections_for(listeners, hostnames, http=True, https=False)
-            kept = {"konghq.com/protocols": ",".join(traits.protocols or ["https"])}
-            if traits.redirect_code is not None:
-                kept["konghq.com/https-redirect-status-code"] = str(traits.redirect_code)
-            route.annotations = dict(sorted({**route.annotations, **kept}.items()))
-            route_redirect = None
-            report.discard(src, Status.CONVERTED, "annotation konghq.com/protocols")
-            report.add(src, Status.KEPT, "annotation konghq.com/protocols",
-                       f"no TLS entry lists {host or 'this route'}, so there is no HTTPS listener for it (Kong served it "
-                       "with its default certificate): the route attaches to the HTTP listener and keeps "
-                       f"{', '.join(sorted(kept))}, which the controller honours",
-                       "add a TLS entry for the host to get an HTTPS listener and a standard redirect route")
+        _attach_route(route, traits, listeners, src, report, host)
         out.routes.append(route)
-        if route_redirect is not None:
-            out.routes.append(_redirect_route(route, route_redirect, listeners))
-            report.add(src, Status.CONVERTED, f"annotation {traits.redirect_source}",
-                       f"-> a route on the HTTP listener with RequestRedirect (scheme https, status "
-                       f"{route_redirect}); the real route attaches to HTTPS listeners")
         for route_rule in route.rules:
             for m in route_rule.matches:
                 backend = ",".join(f"{b.name}:{b.port}" for b in route_rule.backends)
@@ -239,52 +215,102 @@ def translate_ingress(
                     out.claims.append(((h, m.path, m.method, m.headers, grpc), src, backend))
 
     if ingress.default_backend is not None or ingress.default_backend_resource is not None:
-        _default_backend(ingress, inventory, listeners, report, out, winner=default_backend_winner)
+        _default_backend(ingress, traits, inventory, listeners, report, out, winner=default_backend_winner)
     elif not ingress.rules and not ingress.problems:
         report.add(src, Status.IGNORED, "spec", "no rules and no default backend: nothing to route")
+    if "konghq.com/protocols" in ingress.meta.annotations:
+        _report_protocols(out, traits, listeners, src, report)
     return out
 
 
-def _redirect_plan(traits: RouteTraits, options: ConvertOptions, src: SourceRef, report: Report) -> int | None:
-    """The status code of an HTTP→HTTPS redirect route to emit, or None (reporting why)."""
+def _attach_route(route: RouteDraft, traits: RouteTraits, listeners: list[ListenerPlan], src: SourceRef,
+                  report: Report, host: str) -> None:
+    """Pick the listeners a route attaches to, keeping the annotations Kong needs where attachment is not enough."""
+    https = not traits.http_only
+    # a status code kept as an annotation needs the HTTP listener so Kong can still redirect
+    http = not traits.https_only or "konghq.com/https-redirect-status-code" in route.annotations
+    route.sections = sections_for(listeners, route.hostnames, http=http, https=https)
+    if route.kind == "GRPCRoute" and route.sections and not http:
+        report.add(src, Status.WARNING, "annotation konghq.com/protocols", "a GRPCRoute attached only to HTTPS "
+                   "listeners gets upstream protocol grpcs from Kong's controller unless its Services set "
+                   "konghq.com/protocol", "set konghq.com/protocol: grpc on the backend Services if they speak "
+                   "plaintext gRPC")
+    by_name = {lst.name: lst for lst in listeners}
+    if traits.https_only and not any(by_name[s].protocol == "HTTPS" for s in route.sections if s in by_name):
+        # Kong served this HTTPS-only route with its default certificate; no HTTPS listener exists for
+        # the host.  Kong has no listener isolation, so attaching to the HTTP listener and keeping the
+        # protocols (and redirect) annotations keeps Kong's behaviour.
+        route.sections = sections_for(listeners, route.hostnames, http=True, https=False)
+        kept = {"konghq.com/protocols": ",".join(traits.protocols or ["https"])}
+        if traits.redirect_code is not None:
+            kept["konghq.com/https-redirect-status-code"] = str(traits.redirect_code)
+        route.annotations = dict(sorted({**route.annotations, **kept}.items()))
+        report.discard(src, Status.KEPT, "annotation konghq.com/protocols")
+        report.add(src, Status.KEPT, "annotation konghq.com/protocols",
+                   f"no TLS entry lists {host or 'this route'}, so there is no HTTPS listener for it (Kong served it "
+                   "with its default certificate): the route attaches to the HTTP listener and keeps "
+                   f"{', '.join(sorted(kept))}, which the controller honours",
+                   "add a TLS entry for the host to get an HTTPS listener")
+    _keep_protocols_for_snis(route, listeners, src, report)
+
+
+def _keep_protocols_for_snis(route: RouteDraft, listeners: list[ListenerPlan], src: SourceRef,
+                             report: Report) -> None:
+    """Kong's route schema rejects `snis` unless the protocols include https (REFERENCE §5.5a), and KIC 3.5.7+
+    gives a route attached only to HTTP listeners protocols [http]: one rejected route fails the whole sync.
+    Keeping Kong's default protocols on the route keeps it loadable (and routing as before) on every KIC."""
+    if "konghq.com/snis" not in route.annotations or "konghq.com/protocols" in route.annotations:
+        return
+    by_name = {lst.name: lst for lst in listeners}
+    if any(by_name[s].protocol == "HTTPS" for s in route.sections if s in by_name):
+        return
+    route.annotations = dict(sorted({**route.annotations, "konghq.com/protocols": "http,https"}.items()))
+    report.add(src, Status.KEPT, "annotation konghq.com/snis",
+               f"the {route.kind} for {', '.join(route.hostnames) or 'every host'} attaches to no HTTPS listener, so "
+               "Kong's controller "
+               "(3.5.7+) would give it protocols [http] and Kong would reject snis on it (failing the whole sync): "
+               "the route also keeps konghq.com/protocols: http,https, Kong's default the Ingress had")
+
+
+def _report_protocols(out: HTTPTranslation, traits: RouteTraits, listeners: list[ListenerPlan], src: SourceRef,
+                      report: Report) -> None:
+    """Say which listeners the routes actually attach to (never a listener that does not exist)."""
+    if traits.grpc or "konghq.com/protocols" in traits.kept or report.has(src, "annotation konghq.com/protocols"):
+        return
+    by_name = {lst.name: lst.protocol for lst in listeners}
+    attached = sorted({by_name.get(s, "") for r in out.routes for s in r.sections} - {""})
+    where = " and ".join(attached) if attached else "no"
+    report.add(src, Status.CONVERTED, "annotation konghq.com/protocols",
+               f"-> the routes attach to the {where} listeners (Kong's controller derives route protocols from them)")
+
+
+def _plan_redirect(traits: RouteTraits, src: SourceRef, report: Report) -> None:
+    """Keep Kong's own HTTPS redirect on the route (REFERENCE §5.5a): a Gateway API RequestRedirect without a
+    hostname makes KIC answer with a relative Location built from the match path (the request's own path is
+    lost), and on Kong >= 3.9 the generated `redirect` plugin needs an absolute URL, so Kong rejects the whole
+    configuration.  `konghq.com/protocols` + `konghq.com/https-redirect-status-code`, honoured on HTTPRoute,
+    answer `https://<host><request URI>` exactly as before."""
     key = f"annotation {traits.redirect_source}"
     code = traits.redirect_code
     if code is None:
-        return None
-    if traits.grpc and traits.https_only:
-        # GRPCRoute has no redirect filter: keep Kong's own answer to plaintext gRPC.
-        traits.kept["konghq.com/https-redirect-status-code"] = str(code)
-        report.add(src, Status.KEPT, key, "GRPCRoute has no RequestRedirect filter: the route keeps this annotation "
-                   "with konghq.com/protocols and also attaches to the HTTP listener, so Kong answers plaintext gRPC "
-                   "as before")
-        return None
+        return
     if not traits.https_only:
         report.add(src, Status.IGNORED, key, "Kong redirects only when the route does not accept http; "
                    "konghq.com/protocols allows http here, so there was no redirect")
-        return None
-    if code == 426:
-        report.add(src, Status.CONVERTED, key, "426 is Kong's answer to plain HTTP for an HTTPS-only route: "
-                   "attaching the route to HTTPS listeners only keeps it")
-        return None
-    if code not in REDIRECT_CODES_BY_VERSION[options.gateway_api_version]:
-        traits.kept["konghq.com/https-redirect-status-code"] = str(code)
-        traits.kept["konghq.com/protocols"] = ",".join(traits.protocols or ["https"])
-        report.add(src, Status.KEPT, key, f"status {code} cannot be a RequestRedirect in Gateway API "
-                   f"{options.gateway_api_version.value}; the route keeps konghq.com/protocols and this annotation "
-                   "and attaches to the HTTP listener too, so Kong still redirects",
-                   "or use --gateway-api-version v1.6, which allows 303/307/308")
-        return None
-    return code  # reported where the redirect route is emitted
-
-
-def _redirect_route(route: RouteDraft, code: int, listeners: list[ListenerPlan]) -> RouteDraft:
-    redirect = {"type": "RequestRedirect", "requestRedirect": {"scheme": "https", "statusCode": code}}
-    rules = [RuleDraft(matches=list(r.matches), filters=[redirect]) for r in route.rules]
-    return RouteDraft(
-        kind="HTTPRoute", namespace=route.namespace, name=route.name + "-https-redirect", source=route.source,
-        hostnames=list(route.hostnames), sections=sections_for(listeners, route.hostnames, http=True, https=False),
-        rules=rules, identity=(*route.identity, "https-redirect"),
-    )
+        return
+    if code == 426 and traits.redirect_source != FORCE_SSL_REDIRECT:
+        report.add(src, Status.CONVERTED, key, "426 is Kong's default answer to plain HTTP for an HTTPS-only route: "
+                   "konghq.com/protocols keeps it")
+        return
+    protocols = ",".join(traits.protocols or ["https"])
+    traits.kept["konghq.com/https-redirect-status-code"] = str(code)
+    traits.kept["konghq.com/protocols"] = protocols
+    form = "GRPCRoute has no RequestRedirect filter" if traits.grpc else (
+        "a Gateway API RequestRedirect would make Kong's controller send a relative Location built from the match "
+        "path (and Kong >= 3.9 rejects its redirect plugin)")
+    report.add(src, Status.KEPT, key, f"Kong answers plain HTTP with {code} to https://<host><request URI>; {form}, "
+               f"so the route keeps konghq.com/protocols: {protocols} and konghq.com/https-redirect-status-code: "
+               f"{code}, which the controller honours on routes, and also attaches to the HTTP listener")
 
 
 def _build_rules(route: RouteDraft, paths: list[IngressPath], traits: RouteTraits, ingress: Ingress,
@@ -313,22 +339,18 @@ def _build_rules(route: RouteDraft, paths: list[IngressPath], traits: RouteTrait
             bucket.append(match)
 
     base_filters = _plugin_filters(traits)
-    strip_key = "annotation konghq.com/strip-path"
-    strip_with_filter = False
-    if traits.strip_path:
-        all_prefix = all(m.type == "PathPrefix" for ms in by_backend.values() for m in ms)
-        # Each (path, method, header values) match gets its own rule: ReplacePrefixMatch allows one match per rule.
-        if route.kind == "HTTPRoute" and all_prefix and not uses_url_rewrite:
-            strip_with_filter = True
-            report.add(src, Status.CONVERTED, strip_key,
-                       "-> URLRewrite ReplacePrefixMatch '/' (one PathPrefix match per rule)")
-        elif "konghq.com/strip-path" not in route.annotations:
-            route.annotations["konghq.com/strip-path"] = "true"
-            route.annotations = dict(sorted(route.annotations.items()))
-            why = ("a rewrite already uses the URLRewrite filter" if uses_url_rewrite else
-                   "the paths are not all segment prefixes (Exact or regex paths)")
-            report.add(src, Status.KEPT, strip_key, f"carried onto the route: {why}, so URLRewrite "
-                       "ReplacePrefixMatch cannot express it; the controller honours the annotation")
+    if traits.strip_path and "konghq.com/strip-path" not in route.annotations:
+        route.annotations["konghq.com/strip-path"] = "true"
+        route.annotations = dict(sorted(route.annotations.items()))
+        if uses_url_rewrite:
+            why = "a rewrite already uses the URLRewrite filter"
+        else:
+            # REFERENCE §5.5a: KIC turns ReplacePrefixMatch into regex-only Kong paths plus a request-transformer.
+            why = ("Kong's controller would turn URLRewrite ReplacePrefixMatch into regex-only Kong paths (losing "
+                   "Kong's longest-prefix order between overlapping paths) and a request-transformer that replaces "
+                   "the whole upstream path (losing the Service's konghq.com/path)")
+        report.add(src, Status.KEPT, "annotation konghq.com/strip-path",
+                   f"carried onto the route: {why}; the controller honours the annotation on routes")
 
     for backend, matches in by_backend.items():
         filters = base_filters + rewrite_filters
@@ -348,19 +370,14 @@ def _build_rules(route: RouteDraft, paths: list[IngressPath], traits: RouteTrait
             if grpc_matches:
                 route.rules.append(RuleDraft(matches=grpc_matches, backends=[backend], filters=list(filters)))
             continue
-        if strip_with_filter:
-            for m in matches:
-                strip = {"type": "URLRewrite", "urlRewrite": {"path": {"type": "ReplacePrefixMatch",
-                                                                       "replacePrefixMatch": "/"}}}
-                route.rules.append(RuleDraft(matches=_matches(m, traits), backends=[backend],
-                                             filters=[*filters, strip], one_match_per_rule=True))
-            continue
         all_matches = [md for m in matches for md in _matches(m, traits)]
         route.rules.append(RuleDraft(matches=all_matches, backends=[backend], filters=list(filters)))
 
 
-def _default_backend(ingress: Ingress, inventory: Inventory, listeners: list[ListenerPlan], report: Report,
-                     out: HTTPTranslation, *, winner: bool) -> None:
+def _default_backend(ingress: Ingress, traits: RouteTraits, inventory: Inventory, listeners: list[ListenerPlan],
+                     report: Report, out: HTTPTranslation, *, winner: bool) -> None:
+    """The catch-all route.  KIC builds it from the Ingress itself, so the Ingress's plugins, protocols, methods,
+    headers and strip-path apply to it as to the rules' routes (REFERENCE §5.5a)."""
     src = ingress.meta.source
     field_name = "spec.defaultBackend" if ingress.api_version == "networking.k8s.io/v1" else "spec.backend"
     if not winner:
@@ -375,16 +392,25 @@ def _default_backend(ingress: Ingress, inventory: Inventory, listeners: list[Lis
     if backend is None:
         report.add(src, Status.ERROR, field_name, why or "unresolvable backend", "fix the default backend")
         return
-    rule = RuleDraft(matches=[MatchDraft(path=PathMatch("PathPrefix", "/"))], backends=[backend])
+    catch_all = PathMatch("PathPrefix", "/")
+    rule = RuleDraft(matches=_matches(catch_all, traits), backends=[backend], filters=_plugin_filters(traits))
     route = RouteDraft(
         kind="HTTPRoute", namespace=ingress.meta.namespace, name=f"{ingress.meta.name}-default-backend", source=src,
-        hostnames=[], sections=[lst.name for lst in listeners if lst.protocol in ("HTTP", "HTTPS")],
-        rules=[rule], identity=("default-backend", ingress.meta.namespace, ingress.meta.name),
+        hostnames=[], rules=[rule], identity=("default-backend", ingress.meta.namespace, ingress.meta.name),
     )
+    route.annotations = dict(traits.kept)
+    if traits.strip_path:
+        route.annotations["konghq.com/strip-path"] = "true"
+    route.annotations = dict(sorted(route.annotations.items()))
+    _attach_route(route, traits, listeners, src, report, "")
     out.routes.append(route)
+    applied = [what for what, on in (("plugins", traits.plugin_filters or "konghq.com/plugins" in traits.kept),
+                                     ("methods", traits.methods), ("headers", traits.headers),
+                                     ("kept annotations", traits.kept)) if on]
+    also = f"; the Ingress's {', '.join(applied)} apply to it as in Kong" if applied else ""
     report.add(src, Status.CONVERTED, field_name, f"-> catch-all rule (PathPrefix '/') to {backend.name}:{backend.port} "
-               "in an HTTPRoute without hostnames")
-    out.claims.append((("*", PathMatch("PathPrefix", "/"), None, (), None), src, f"{backend.name}:{backend.port}"))
+               f"in an HTTPRoute without hostnames{also}")
+    out.claims.append((("*", catch_all, None, (), None), src, f"{backend.name}:{backend.port}"))
 
 
 def iter_conflicts(claims: list[tuple[tuple[Any, ...], SourceRef, str]]) -> Iterator[tuple[tuple[Any, ...], list[tuple[SourceRef, str]]]]:

@@ -8,6 +8,9 @@ from migrate.convert.choices import AllowedRoutes, GatewayAPIVersion, RouterFlav
 
 __all__ = ["AllowedRoutes", "ConvertOptions", "GatewayAPIVersion", "RouterFlavor"]
 
+# From this KIC on, an HTTPRoute's Kong route gets the protocols of the listeners it attaches to.
+LISTENER_PROTOCOLS_SINCE = (3, 5, 7)
+
 
 class ConvertOptions(BaseModel):
     model_config = ConfigDict(frozen=True)
@@ -21,5 +24,16 @@ class ConvertOptions(BaseModel):
     router_flavor: RouterFlavor = RouterFlavor.TRADITIONAL  # the Kong Helm chart's default
     allowed_routes: AllowedRoutes = AllowedRoutes.SELECTOR
     backend_tls_policy: bool = False
+    # The KIC the output must be right on: None = every 3.4.x and 3.5.x (REFERENCE §5.5a); a newer target
+    # (3.5.7+) derives route protocols from the parent listeners, so a leaner form suffices.
+    target_kic: tuple[int, int, int] | None = None
+    # The KIC the Ingresses run on today: 2 makes KongIngress `route`/`proxy` sections active (removed in 3.0).
+    source_kic_major: int = Field(3, ge=2, le=3)
     http_port: int = Field(80, ge=1, le=65535)
     https_port: int = Field(443, ge=1, le=65535)
+
+
+def listener_protocols(options: ConvertOptions) -> bool:
+    """Whether the target KIC derives route protocols from the parent listeners; otherwise a route must keep
+    `konghq.com/protocols` to stay HTTPS-only (or HTTP-only) on every supported KIC."""
+    return options.target_kic is not None and options.target_kic >= LISTENER_PROTOCOLS_SINCE

@@ -155,8 +155,9 @@ def convert_path(path: str, path_type: str, regex_prefix: str, competitors: list
         notes.append(PathNote(
             Status.WARNING,
             f"longer prefixes on this host start with {path!r}; Kong gave their requests to them, but the "
-            "expressions router cannot exclude them from this RegularExpression (no lookahead), so they may "
-            "now reach this route",
+            "traditional_compatible and expressions routers compile regexes with the Rust regex engine, which has "
+            "no lookahead (Kong would reject one), so this RegularExpression cannot exclude them: they may now reach "
+            "this route",
         ))
         exclusion = ""
     lookahead_expr = exclusion

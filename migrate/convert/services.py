@@ -162,8 +162,8 @@ def _plugins_present(svc: Service, inventory: Inventory, report: Report) -> None
                        f"KongPlugin {ns}/{ref.name}{alt} is not in the input", "make sure it exists before applying")
 
 
-def _overrides(inventory: Inventory, report: Report, patches: dict[tuple[str, str], dict[str, str | None]]
-               ) -> list[dict[str, Any]]:
+def _overrides(inventory: Inventory, report: Report, patches: dict[tuple[str, str], dict[str, str | None]],
+               source_kic_major: int = 3) -> list[dict[str, Any]]:
     """Every Service's KongIngress (konghq.com/override) → KongUpstreamPolicy + Service patch."""
     objects: dict[tuple[str, str], dict[str, Any]] = {}
     taken = {(u.meta.namespace, u.meta.name) for u in inventory.upstream_policies}
@@ -189,7 +189,7 @@ def _overrides(inventory: Inventory, report: Report, patches: dict[tuple[str, st
                        "konghq.com/upstream-policy")
             continue
         name = policy_name(ki, taken)
-        conv = convert_kong_ingress(ki, svc, name, report)
+        conv = convert_kong_ingress(ki, svc, name, report, source_kic_major=source_kic_major)
         if conv.policy is not None:
             objects[(ki.meta.namespace, name)] = conv.policy
         if conv.annotations:
@@ -244,7 +244,7 @@ def check_services(drafts: list[RouteDraft], inventory: Inventory, options: Conv
     Service patches go to `result.patches`.
     """
     patches: dict[tuple[str, str], dict[str, str | None]] = {}
-    objects = _overrides(inventory, report, patches)
+    objects = _overrides(inventory, report, patches, options.source_kic_major)
     _unreferenced_kong_ingresses(inventory, report)
     converted_timeouts = _timeouts(drafts, inventory, report)
     _multi_backend(drafts, inventory, report)

@@ -254,7 +254,8 @@ def policy_name(ki: KongIngress, taken: set[tuple[str, str]]) -> str:
     return name
 
 
-def convert_kong_ingress(ki: KongIngress, svc: Service, name: str, report: Report) -> UpstreamConversion:
+def convert_kong_ingress(ki: KongIngress, svc: Service, name: str, report: Report, *,
+                         source_kic_major: int = 3) -> UpstreamConversion:
     """The policy and Service annotations replacing one KongIngress on one Service (reports on the KongIngress)."""
     ctx = _Ctx(ki, report)
     out = UpstreamConversion()
@@ -280,7 +281,13 @@ def convert_kong_ingress(ki: KongIngress, svc: Service, name: str, report: Repor
         host_header = up.get("host_header")
         if host_header is not None:
             _to_annotation(ctx, svc, out, "upstream.host_header", "konghq.com/host-header", host_header)
-    for key, value in sorted((ki.proxy or {}).items()):
+    if ki.proxy and source_kic_major >= 3:
+        # KIC 3.0 removed the proxy section (REFERENCE §5.5a): Kong never saw these settings.
+        report.add(ki.meta.source, Status.IGNORED, "proxy",
+                   f"referenced from Service {svc.meta.namespace}/{svc.meta.name}: Kong's controller 3.x ignores "
+                   f"KongIngress proxy settings ({', '.join(sorted(ki.proxy))}), so Kong never applied them; not "
+                   "carried over", "if the Ingresses run on KIC 2.x, convert with --source-kic-version 2")
+    for key, value in sorted((ki.proxy or {}).items() if source_kic_major < 3 else ()):
         if key in PROXY_ANNOTATIONS:
             _to_annotation(ctx, svc, out, f"proxy.{key}", PROXY_ANNOTATIONS[key], value)
         else:

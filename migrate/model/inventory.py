@@ -25,6 +25,7 @@ KINDS: dict[str, tuple[tuple[str, ...], Parser, str]] = {
     "KongUpstreamPolicy": (("configuration.konghq.com",), o.parse_kong_upstream_policy, "upstream_policies"),
     "TCPIngress": (("configuration.konghq.com",), o.parse_l4_ingress, "tcp_ingresses"),
     "UDPIngress": (("configuration.konghq.com",), o.parse_l4_ingress, "udp_ingresses"),
+    "ReferenceGrant": (("gateway.networking.k8s.io",), o.parse_reference_grant, "reference_grants"),
 }
 
 
@@ -44,6 +45,15 @@ class Inventory:
     upstream_policies: list[o.KongUpstreamPolicy] = field(default_factory=list)
     tcp_ingresses: list[o.L4Ingress] = field(default_factory=list)
     udp_ingresses: list[o.L4Ingress] = field(default_factory=list)
+    reference_grants: list[o.ReferenceGrant] = field(default_factory=list)
+
+    def plugin_granted(self, plugin_namespace: str, plugin: str, from_group: str, from_kind: str,
+                       from_namespace: str) -> bool:
+        """Whether a ReferenceGrant in the plugin's namespace lets objects of `from_kind` in `from_namespace`
+        use the KongPlugin (KIC's isRemotePluginReferenceAllowed, REFERENCE §5.5a)."""
+        return any(g.meta.namespace == plugin_namespace
+                   and g.admits(from_group, from_kind, from_namespace, "configuration.konghq.com", "KongPlugin", plugin)
+                   for g in self.reference_grants)
 
     def service(self, namespace: str, name: str) -> o.Service | None:
         return self._index("services").get((namespace, name))

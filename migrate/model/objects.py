@@ -128,6 +128,25 @@ class KongUpstreamPolicy(Frozen):
     meta: Meta
 
 
+class GrantPeer(Frozen):
+    group: str
+    kind: str
+    namespace: str = ""  # `from` entries only
+    name: str = ""  # `to` entries only; empty: every object of the kind
+
+
+class ReferenceGrant(Frozen):
+    meta: Meta
+    from_: list[GrantPeer]
+    to: list[GrantPeer]
+
+    def admits(self, from_group: str, from_kind: str, from_namespace: str, to_group: str, to_kind: str,
+               to_name: str) -> bool:
+        return (any(f.group == from_group and f.kind == from_kind and f.namespace == from_namespace
+                    for f in self.from_)
+                and any(t.group == to_group and t.kind == to_kind and t.name in ("", to_name) for t in self.to))
+
+
 class L4Rule(Frozen):
     host: str
     port: int
@@ -398,6 +417,21 @@ def parse_kong_ingress(obj: dict[str, Any], source: SourceRef) -> KongIngress:
         proxy=_mapping(obj.get("proxy"), "proxy") or None,
         route=_mapping(obj.get("route"), "route") or None,
     )
+
+
+def parse_reference_grant(obj: dict[str, Any], source: SourceRef) -> ReferenceGrant:
+    meta = parse_meta(obj, source)
+    spec = _mapping(obj.get("spec"), "spec")
+
+    def peers(key: str) -> list[GrantPeer]:
+        out: list[GrantPeer] = []
+        for i, raw in enumerate(_list(spec.get(key), f"spec.{key}")):
+            entry = _mapping(raw, f"spec.{key}[{i}]")
+            out.append(GrantPeer(group=str(entry.get("group") or ""), kind=str(entry.get("kind") or ""),
+                                 namespace=str(entry.get("namespace") or ""), name=str(entry.get("name") or "")))
+        return out
+
+    return ReferenceGrant(meta=meta, from_=peers("from"), to=peers("to"))
 
 
 def parse_kong_upstream_policy(obj: dict[str, Any], source: SourceRef) -> KongUpstreamPolicy:
