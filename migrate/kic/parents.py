@@ -1,0 +1,199 @@
+"""Parent Gateways of Gateway API routes as KIC's translator reads them.
+
+Two different things, kept apart:
+
+* What the *translator* reads from parents (used for every route): listener protocols and ports, listener
+  hostnames, TLS passthrough.  The translator looks Gateways up by parentRef namespace/name only; it never checks
+  the GatewayClass, `allowedRoutes` or the parentRef's group/kind (except where noted), and a missing Gateway is
+  skipped.  Sources (Kong/kubernetes-ingress-controller v3.5.13): subtranslator/httproute.go
+  `protocolsFromHTTPRoutesGatewayListeners`; translate_routes_helpers.go `getGatewayListeningPorts`;
+  subtranslator/grpcroute.go `getGRPCRouteHostnamesAsSliceOfStringPointers`; translate_tlsroute.go
+  `isTLSRoutePassthrough` (reads `status.parents`, not `spec.parentRefs`).
+* Which routes reach the translator at all (`accepted_by_kic`): KIC's route controllers only put into the
+  translator's cache routes with a parentRef to a Gateway whose GatewayClass has controllerName
+  `konghq.com/kic-gateway-controller` (internal/controllers/gateway/route_utils.go; REFERENCE §5.4).  KIC's own
+  golden tests bypass the controllers (routes without any Gateway are translated), so `translate_gateway_api`
+  applies this filter only when asked to.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from migrate.kic.gwcommon import GATEWAY_GROUP, as_dict, as_list, opt_int, opt_str
+from migrate.kic.store import Obj, Store
+
+KIC_CONTROLLER = "konghq.com/kic-gateway-controller"
+
+# the route kinds a listener protocol admits when `allowedRoutes.kinds` is empty (gateway_utils.go)
+DEFAULT_KINDS = {"HTTP": ("HTTPRoute", "GRPCRoute"), "HTTPS": ("HTTPRoute", "GRPCRoute"), "TCP": ("TCPRoute",),
+                 "UDP": ("UDPRoute",), "TLS": ("TLSRoute",)}
+
+
+def parent_refs(route: Obj) -> list[dict[str, Any]]:
+    return [as_dict(p) for p in as_list(route.spec.get("parentRefs"))]
+
+
+def listeners(gateway: Obj) -> list[dict[str, Any]]:
+    return [as_dict(ln) for ln in as_list(gateway.spec.get("listeners"))]
+
+
+def _gateway_for(store: Store, route: Obj, ref: dict[str, Any], *, empty_ns_is_route: bool = True) -> Obj | None:
+    ns = opt_str(ref.get("namespace"))
+    if ns is None or (empty_ns_is_route and ns == ""):
+        ns = route.namespace
+    return store.get("Gateway", ns, str(ref.get("name") or ""))
+
+
+def _section_selects(ref: dict[str, Any], listener: dict[str, Any]) -> bool:
+    section = opt_str(ref.get("sectionName"))
+    return section is None or section == str(listener.get("name") or "")
+
+
+def http_listener_protocols(store: Store, routes: list[Obj]) -> list[str]:
+    """Sorted unique `http`/`https` of the listeners the routes' parentRefs select (empty: none found)."""
+    found: set[str] = set()
+    for route in routes:
+        for ref in parent_refs(route):
+            gw = _gateway_for(store, route, ref)
+            if gw is None:
+                continue
+            for ln in listeners(gw):
+                if not _section_selects(ref, ln):
+                    continue
+                proto = str(ln.get("protocol") or "")
+                if proto == "HTTP":
+                    found.add("http")
+                elif proto == "HTTPS":
+                    found.add("https")
+    return sorted(found)
+
+
+def listening_ports(store: Store, route: Obj, protocol: str) -> list[int]:
+    """getGatewayListeningPorts: ports of the selected listeners of `protocol`, parentRef order, duplicates kept."""
+    ports: list[int] = []
+    for ref in parent_refs(route):
+        gw = _gateway_for(store, route, ref)
+        if gw is None:
+            continue
+        for ln in listeners(gw):
+            if _section_selects(ref, ln) and str(ln.get("protocol") or "") == protocol:
+                port = opt_int(ln.get("port"))
+                ports.append(port if port is not None else 0)
+    return ports
+
+
+def grpc_listener_hostnames(store: Store, route: Obj) -> list[str] | None:
+    """getGRPCRouteHostnamesAsSliceOfStringPointers for a GRPCRoute without hostnames.
+
+    None: no parentRefs, or a parent Gateway is missing (KIC then returns nil for all of them)."""
+    refs = route.spec.get("parentRefs")
+    if refs is None:
+        return None
+    hostnames: list[str] = []
+    namespace = route.namespace
+    for ref in parent_refs(route):
+        kind = opt_str(ref.get("kind"))
+        if kind is not None and kind != "Gateway":
+            continue
+        ns = opt_str(ref.get("namespace"))
+        if ns is not None:
+            namespace = ns  # sticky across later parentRefs, as in KIC
+        gw = store.get("Gateway", namespace, str(ref.get("name") or ""))
+        if gw is None:
+            return None
+        for ln in listeners(gw):
+            if _section_selects(ref, ln):
+                host = opt_str(ln.get("hostname"))
+                if host is not None:
+                    hostnames.append(host)
+    return hostnames
+
+
+def tls_passthrough(store: Store, route: Obj) -> bool:
+    """isTLSRoutePassthrough: a Gateway in the route's `status.parents` has a selected Passthrough listener."""
+    status = as_dict(route.raw.get("status"))
+    for parent in as_list(status.get("parents")):
+        ref = as_dict(as_dict(parent).get("parentRef"))
+        group = opt_str(ref.get("group"))
+        if group is not None and group != GATEWAY_GROUP:
+            continue
+        kind = opt_str(ref.get("kind"))
+        if kind is not None and kind != "Gateway":
+            continue
+        gw = _gateway_for(store, route, ref, empty_ns_is_route=False)
+        if gw is None:
+            continue
+        for ln in listeners(gw):
+            if _section_selects(ref, ln):
+                mode = opt_str(as_dict(ln.get("tls")).get("mode"))
+                if mode == "Passthrough":
+                    return True
+    return False
+
+
+# --- controller-level acceptance ----------------------------------------------------------------------------
+
+def kic_gateway(store: Store, gateway: Obj) -> bool:
+    cls = store.get("GatewayClass", "", str(gateway.spec.get("gatewayClassName") or ""))
+    return cls is not None and cls.spec.get("controllerName") == KIC_CONTROLLER
+
+
+def _namespace_admitted(store: Store, listener: dict[str, Any], gateway: Obj, route: Obj) -> bool:
+    ns_spec = as_dict(as_dict(listener.get("allowedRoutes")).get("namespaces"))
+    frm = str(ns_spec.get("from") or "Same")
+    if frm == "All":
+        return True
+    if frm == "Same":
+        return route.namespace == gateway.namespace
+    if frm == "Selector":
+        selector = as_dict(ns_spec.get("selector"))
+        labels = {"kubernetes.io/metadata.name": route.namespace}
+        ns_obj = store.get("Namespace", "", route.namespace)
+        if ns_obj is not None:
+            labels.update(ns_obj.labels)
+        for key, value in as_dict(selector.get("matchLabels")).items():
+            if labels.get(str(key)) != str(value):
+                return False
+        for expr in as_list(selector.get("matchExpressions")):
+            e = as_dict(expr)
+            key, op = str(e.get("key") or ""), str(e.get("operator") or "")
+            values = [str(v) for v in as_list(e.get("values"))]
+            has = key in labels
+            if (op == "In" and (not has or labels[key] not in values)) or (
+                    op == "NotIn" and has and labels[key] in values) or (
+                    op == "Exists" and not has) or (op == "DoesNotExist" and has):
+                return False
+        return True
+    return False
+
+
+def _kind_admitted(listener: dict[str, Any], kind: str) -> bool:
+    kinds = as_list(as_dict(listener.get("allowedRoutes")).get("kinds"))
+    if not kinds:
+        return kind in DEFAULT_KINDS.get(str(listener.get("protocol") or ""), ())
+    return any(str(as_dict(k).get("kind") or "") == kind
+               and str(as_dict(k).get("group") or GATEWAY_GROUP) == GATEWAY_GROUP for k in kinds)
+
+
+def accepted_by_kic(store: Store, route: Obj) -> bool:
+    """Whether KIC's route controller hands the route to the translator: some parentRef names a Gateway of
+    KIC's GatewayClass with a listener that the ref selects (sectionName, port) and that admits the route's
+    kind and namespace.  Hostname intersection is not required here (it only narrows status)."""
+    for ref in parent_refs(route):
+        group = opt_str(ref.get("group"))
+        kind = opt_str(ref.get("kind"))
+        if (group is not None and group != GATEWAY_GROUP) or (kind is not None and kind != "Gateway"):
+            continue
+        gw = _gateway_for(store, route, ref)
+        if gw is None or not kic_gateway(store, gw):
+            continue
+        port = opt_int(ref.get("port"))
+        for ln in listeners(gw):
+            if not _section_selects(ref, ln):
+                continue
+            if port is not None and opt_int(ln.get("port")) != port:
+                continue
+            if _kind_admitted(ln, route.kind) and _namespace_admitted(store, ln, gw, route):
+                return True
+    return False
