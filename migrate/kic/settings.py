@@ -37,6 +37,11 @@ class KICSettings:
     rewrite_uris: bool = False
     kong_service_facade: bool = False
     gateway_alpha: bool = True
+    # Model KIC's Gateway API route controllers too, not only its translator: only routes attached to a listener
+    # of a Gateway of KIC's GatewayClass reach the translator, with hostnames filtered by the listeners
+    # (internal/controllers/gateway/route_utils.go `filterHostnames`).  Off for KIC's translator goldens, which
+    # feed the translator directly; on for `verify`, which models a cluster.
+    route_controllers: bool = False
 
     @property
     def expressions(self) -> bool:

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 from migrate.convert.options import RouterFlavor
 
+Version = tuple[int, int, int]
+
 
 @dataclass(frozen=True)
 class VerifyOptions:
@@ -13,3 +15,9 @@ class VerifyOptions:
     ingress_classes: tuple[str, ...] = ()  # empty: "kong" plus every IngressClass run by Kong's controller
     # request description -> reason: differences the user has reviewed and accepted
     accepted: dict[str, str] = field(default_factory=dict)
+    # The KIC the Gateway API objects will run on; None: every 3.4.x/3.5.x (both translation eras are checked).
+    target_kic: Version | None = None
+    # The KIC the Ingresses run on today (2.x makes KongIngress route/proxy sections act).
+    source_kic: Version = (3, 5, 13)
+    # The Kong version behind the controller (decides KIC's redirect plugin form).
+    kong_version: Version = (3, 9, 0)
