@@ -195,9 +195,11 @@ def translate_ingresses(ctx: Context) -> list[Entry]:
     out: dict[str, Entry] = {}
     for name, entry in entries.items():
         entry.service.routes.sort(key=lambda r: r.name)
-        err = maybe_rewrite_uri(entry.service, ctx)
+        err, culprit = maybe_rewrite_uri(entry.service, ctx)
         if err:
-            ctx.failures.push(err, entry.parent)
+            # KIC attaches the event to the Kong service's parent, whichever Ingress its map iteration met first;
+            # the model names the Ingress carrying the annotation
+            ctx.failures.push(err, culprit)
             continue
         out[name] = entry
 
@@ -258,22 +260,22 @@ def rewrite_uri_config(uri: str) -> tuple[str | None, str]:
     return "".join(out), ""
 
 
-def maybe_rewrite_uri(service: Service, ctx: Context) -> str:
+def maybe_rewrite_uri(service: Service, ctx: Context) -> tuple[str, Obj | None]:
     """MaybeRewriteURI: a `request-transformer` with `replace.uri` per route whose Ingress has
     `konghq.com/rewrite`; without the RewriteURIs gate, or on a bad value, the whole Kong service is dropped
-    (returns the error)."""
+    (returns the error and the Ingress at fault)."""
     for route in service.routes:
         anns = route.k8s.annotations if route.k8s is not None else {}
         if ANN + "rewrite" not in anns:
             continue
         if not ctx.settings.rewrite_uris:
-            return "konghq.com/rewrite annotation not supported when rewrite uris disabled"
+            return "konghq.com/rewrite annotation not supported when rewrite uris disabled", route.k8s
         config, err = rewrite_uri_config(anns[ANN + "rewrite"] or "/")
         if config is None:
-            return err
+            return err, route.k8s
         route.plugins.append(Plugin(name="request-transformer", config={"replace": {"uri": config}},
                                     identity="generated:request-transformer"))
-    return ""
+    return "", None
 
 
 # --- default backend (translate_ingress.go) -----------------------------------------------------------------
