@@ -68,8 +68,22 @@ def test_non_gateway_method_is_unconverted_with_expressions_router() -> None:
 
 
 def test_header_values_or_and_regex_marker() -> None:
-    traits, _ = run({"konghq.com/headers.X-Env": " blue, ~*^gr(e)+n$ ,blue"})
+    traits, _ = run({"konghq.com/headers.X-Env": " ~*^gr(e)+n$ "})
+    assert traits.headers == {"x-env": [p.HeaderValue("^gr(e)+n$", True)]}
+    traits, _ = run({"konghq.com/headers.X-Env": " blue, gold ,blue"})
+    assert traits.headers == {"x-env": [p.HeaderValue("blue", False), p.HeaderValue("gold", False)]}
+
+
+def test_a_regex_among_several_header_values_is_literal_in_the_traditional_flavors() -> None:
+    # Kong's traditional routers read `~*` as a regex only when it is the header's only value
+    traits, notes = run({"konghq.com/headers.X-Env": "blue, ~*^gr(e)+n$"})
+    assert traits.headers == {"x-env": [p.HeaderValue("blue", False)]}
+    assert notes["konghq.com/headers.X-Env"][0] == Status.WARNING
+    traits, _ = run({"konghq.com/headers.X-Env": "blue, ~*^gr(e)+n$"}, flavor=RouterFlavor.EXPRESSIONS)
     assert traits.headers == {"x-env": [p.HeaderValue("blue", False), p.HeaderValue("^gr(e)+n$", True)]}
+    traits, notes = run({"konghq.com/headers.X-Env": "~*a, ~*b"})
+    assert traits.headers == {}
+    assert notes["konghq.com/headers.X-Env"][0] == Status.ERROR
 
 
 def test_headers_separator_changes_the_split() -> None:
@@ -174,7 +188,7 @@ def test_invalid_protocols_leave_kong_defaults(value: str) -> None:
 
 
 def test_grpc_http_mix_is_normalised_like_kic() -> None:
-    traits, notes = run({"konghq.com/protocols": "grpc, HTTP"})
+    traits, notes = run({"konghq.com/protocols": "grpc, http"})
     assert traits.protocols == ["http", "https"]
     assert not traits.grpc
     assert notes["konghq.com/protocols"][0] == Status.WARNING
@@ -245,8 +259,16 @@ def test_snis() -> None:
 # --- router flavors ----------------------------------------------------------------------------------
 
 
+def test_protocols_are_case_sensitive_like_kic() -> None:
+    traits, notes = run({"konghq.com/protocols": "HTTPS"})
+    assert traits.protocols is None and traits.kept == {}
+    assert notes["konghq.com/protocols"][0] == Status.ERROR and "lower case" in notes["konghq.com/protocols"][1]
+
+
 def test_regex_priority_per_flavor() -> None:
-    traits, _ = run({"konghq.com/regex-priority": " 7 "})
+    traits, notes = run({"konghq.com/regex-priority": " 7 "})  # Go's Atoi does not trim: KIC ignored it
+    assert traits.kept == {} and notes["konghq.com/regex-priority"][0] == Status.ERROR
+    traits, _ = run({"konghq.com/regex-priority": "7"})
     assert traits.kept == {"konghq.com/regex-priority": "7"}
     traits, notes = run({"konghq.com/regex-priority": "7"}, flavor=RouterFlavor.EXPRESSIONS)
     assert traits.kept == {}
@@ -304,10 +326,13 @@ def test_preserve_host_false_is_kept() -> None:
     assert traits.kept == {"konghq.com/preserve-host": "false"}
 
 
-def test_blank_regex_prefix_is_an_error_and_default_stays() -> None:
-    traits, notes = run({"konghq.com/regex-prefix": "  "})
+def test_regex_prefix_is_used_verbatim_like_kic() -> None:
+    traits, notes = run({"konghq.com/regex-prefix": "  "})  # no path starts with blanks: no regex path
+    assert traits.regex_prefix == "  "
+    assert notes["konghq.com/regex-prefix"][0] == Status.WARNING
+    traits, notes = run({"konghq.com/regex-prefix": ""})
     assert traits.regex_prefix == "/~"
-    assert notes["konghq.com/regex-prefix"][0] == Status.ERROR
+    assert notes["konghq.com/regex-prefix"][0] == Status.UNCONVERTED
 
 
 def test_grpc_exact_headers_stay_matches_and_regex_moves_all_headers_to_annotations() -> None:

@@ -63,7 +63,7 @@ def test_json_report_to_file(tmp_path: Path) -> None:
 
 def test_markdown_report_has_a_row_per_entry() -> None:
     result = run_cli(["convert", EXAMPLE, "--report-format", "markdown"])
-    rows = [line for line in result.stderr.splitlines() if line.startswith("| Ingress/")]
+    rows = [line for line in result.stderr.splitlines() if line.startswith(("| Ingress/", "| migrate/"))]
     assert len(rows) == len(json.loads(run_cli(["convert", EXAMPLE, "--report-format", "json"]).stderr)["entries"])
 
 

@@ -507,28 +507,28 @@ def test_verify_clean_scan(cluster: FakeCluster, tmp_path: Path) -> None:
     report = json.loads(result.stderr)
     routing = [n for n in report["readiness"] if n["subject"] == "routing"]
     assert len(routing) == 1 and routing[0]["level"] == "info"
-    assert routing[0]["message"].startswith("verify (traditional router): ")
+    assert routing[0]["message"].startswith("verify (traditional router, after side on KIC ")
     assert " 0 different: every probe request is routed as Kong routes it now" in routing[0]["message"]
     plain = json.loads(scan(cluster, tmp_path, "--report-format", "json").stderr)
     assert not [n for n in plain["readiness"] if n["subject"] == "routing"], "verify runs only when asked"
 
 
 def test_verify_reports_routing_differences(cluster: FakeCluster, tmp_path: Path) -> None:
-    # A golden case whose conversion differs from Kong on purpose (its accepted-differences.txt says why): Kong
-    # ignored a TLS entry without hosts, the conversion makes it an HTTPS listener for every SNI.
-    case = GOLDEN / "convert" / "core-tls-without-hosts"
+    # A golden case whose conversion differs from Kong on purpose (its accepted-differences.txt says why):
+    # without the RewriteURIs gate Kong's controller dropped the Ingress's service, the conversion routes it.
+    case = GOLDEN / "convert" / "ann-rewrite-static"
     if not (case / "input.yaml").is_file():
-        pytest.skip("golden case core-tls-without-hosts is not present")
+        pytest.skip("golden case ann-rewrite-static is not present")
     load(cluster, documents((case / "input.yaml").read_text()))
     assert scan(cluster, tmp_path).exit_code == 0, "without --verify the scan is clean"
     result = scan(cluster, tmp_path, "--verify")
     assert result.exit_code == 1
-    assert "  needs-human routing: verify (traditional router): " in result.stderr
+    assert "  needs-human routing: verify (traditional router, after side on KIC " in result.stderr
     assert "some requests would be routed differently than Kong routes them now" in result.stderr
     accepted = [line.split(" -- ")[0] for line in (case / "accepted-differences.txt").read_text().splitlines()
                 if line and not line.startswith("#")]
     listed = [line for line in result.stderr.splitlines() if line.strip().startswith("unconverted routing: ")]
-    assert sorted(line.split("routing: ")[1].split(": Kong ")[0] for line in listed) == sorted(accepted)
+    assert sorted(line.split("routing: ")[1].split(": before ")[0] for line in listed) == sorted(accepted)
     # The same differences convert --verify reports on a dump of the same objects.
     dump = tmp_path / "dump.yaml"
     dump.write_text((case / "input.yaml").read_text())
@@ -553,5 +553,5 @@ def test_verify_routes_through_the_reused_gateway(cluster: FakeCluster, tmp_path
     assert bad.exit_code == 1
     assert "listener for port 80 HTTP (any host) is named 'web'; the routes refer to it as sectionName 'http'" \
         in bad.stderr
-    assert "unconverted routing: http GET a.example.com/: Kong backend shop/web:80" in bad.stderr
-    assert "Gateway API status 404 (no route matches)" in bad.stderr
+    assert "unconverted routing: http GET a.example.com/: before backend shop/web:80" in bad.stderr
+    assert "after status 404 (no route matches)" in bad.stderr

@@ -149,7 +149,8 @@ def test_cli_exit_codes_and_text_output(files: tuple[Path, Path, Path]) -> None:
     before, good, bad = files
     ok = run_cli(["verify", "--before", str(before), "--after", str(good)])
     assert ok.exit_code == 0, ok.stdout
-    assert ok.stdout.startswith("verify (traditional router): ") and " 0 different" in ok.stdout.splitlines()[0]
+    assert ok.stdout.startswith("verify (traditional router, after side on KIC ")
+    assert " 0 different" in ok.stdout.splitlines()[0]
     wrong = run_cli(["verify", "--before", str(before), "--after", str(bad)])
     assert wrong.exit_code == 1
     assert "DIFFERENT http GET uncovered.invalid/\n" in wrong.stdout
@@ -164,7 +165,7 @@ def test_cli_json_and_accepted_differences(files: tuple[Path, Path, Path], tmp_p
     data = json.loads(out.stdout)
     assert data["exitCode"] == 1 and data["different"] == len(data["differences"]) > 0
     first = data["differences"][0]
-    assert set(first) == {"request", "before", "after"} and first["before"]["sources"]
+    assert set(first) == {"request", "before", "after", "kicVersions"} and first["before"]["sources"]
     accept = tmp_path / "accepted.txt"
     accept.write_text("".join(f"{d['request']['text']} -- the default backend is retired on purpose\n"
                               for d in data["differences"]))
@@ -175,15 +176,15 @@ def test_cli_json_and_accepted_differences(files: tuple[Path, Path, Path], tmp_p
     assert run_cli(["verify", "--before", str(before), "--after", str(bad), "--accept", str(accept)]).exit_code == 2
 
 
-def test_convert_verify_adds_the_differences_to_the_report(tmp_path: Path) -> None:
+def test_convert_verifies_by_default_and_reports_the_differences(tmp_path: Path) -> None:
     wrong_input = tmp_path / "in.yaml"
-    # a methods annotation outranks a longer path in Kong, not in the Gateway API: a real difference
+    # traditional_compatible orders regex paths by age only: the longer raw prefix loses (a real difference)
     wrong_input.write_text(dump_yaml_documents([
-        ingress("meth", SHOP, [("/", "Prefix", "web")], annotations={"konghq.com/methods": "GET"}),
-        ingress("api", SHOP, [("/api", "Prefix", "api")]),
+        ingress("raw", SHOP, [("/api", "ImplementationSpecific", "api"), ("/api/v2", "ImplementationSpecific", "v2")]),
     ], ""))
-    result = run_cli(["convert", str(wrong_input), "--verify"])
+    args = ["convert", str(wrong_input), "--router-flavor", "traditional_compatible"]
+    result = run_cli(args)
     assert result.exit_code == 1
-    assert "unconverted routing: http GET shop.example.com/api: Kong backend apps/web:80" in result.stderr
-    plain = run_cli(["convert", str(wrong_input)])
-    assert plain.exit_code == 0 and "routing" not in plain.stderr
+    assert "unconverted routing: http GET shop.example.com/api/v2: before backend apps/v2:80" in result.stderr
+    plain = run_cli([*args, "--no-verify"])
+    assert "routing" not in plain.stderr

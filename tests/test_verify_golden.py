@@ -14,6 +14,7 @@ import pytest
 import typer
 
 from migrate.cli import app
+from migrate.kic.settings import parse_version
 from migrate.loader import load_inputs
 from migrate.verify import VerifyOptions, parse_accepted, verify
 from migrate.verify.render import render_text
@@ -42,6 +43,14 @@ def after_objects(case: Path, params: dict[str, Any]) -> list[dict[str, Any]]:
     return [d for d in load_yaml_stream(text) if isinstance(d, dict)]
 
 
+def verify_options(params: dict[str, Any], accepted: dict[str, str] | None = None) -> VerifyOptions:
+    """The verification `convert` itself runs for these parameters."""
+    target = parse_version(params["kic_version"]) if params.get("kic_version") else None
+    source = (2, 12, 0) if parse_version(params.get("source_kic_version") or "3")[0] < 3 else (3, 5, 13)
+    return VerifyOptions(router_flavor=params["router_flavor"], ingress_classes=tuple(params.get("ingress_class") or ()),
+                         accepted=accepted or {}, target_kic=target, source_kic=source)
+
+
 @pytest.mark.parametrize("case", CASES, ids=case_ids("convert"))
 def test_golden_conversion_routes_like_kong(case: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     if not (case / "expected.out").exists():
@@ -53,8 +62,7 @@ def test_golden_conversion_routes_like_kong(case: Path, monkeypatch: pytest.Monk
     stdin = (case / "stdin.yaml").read_text() if (case / "stdin.yaml").exists() else None
     before = load_inputs(params["inputs"], stdin_text=stdin).docs
     accepted = parse_accepted((case / ACCEPTED).read_text()) if (case / ACCEPTED).exists() else {}
-    options = VerifyOptions(router_flavor=params["router_flavor"],
-                            ingress_classes=tuple(params.get("ingress_class") or ()), accepted=accepted)
+    options = verify_options(params, accepted)
     result = verify(before, after_objects(case, params), options)
     assert not result.differences, (
         f"{case.name}: the conversion routes requests differently from Kong; fix the converter, or list the "

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from migrate.annotations import parse as p
-from migrate.annotations.route import AnnotationContext, handler_for
+from migrate.annotations.route import AnnotationContext, handler_for, literal_regexes_dropped
 from migrate.model.objects import KongIngress
 from migrate.report import Status
 
@@ -69,6 +69,11 @@ def _headers(ki: KongIngress, raw: Any, fctx: _FieldContext) -> None:
             for item in items:
                 # one value per list item: commas inside a KongIngress value are not separators
                 parsed.extend(p.parse_header_values(str(item), "\n"))
+        except p.AnnotationValueError as exc:
+            fctx.invalid(key, exc)
+            continue
+        try:
+            parsed = literal_regexes_dropped(key, parsed, fctx)
         except p.AnnotationValueError as exc:
             fctx.invalid(key, exc)
             continue

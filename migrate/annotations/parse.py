@@ -100,10 +100,13 @@ _PROTOCOL_GROUPS = ({"http", "https", "ws", "wss"}, {"tcp", "tls", "udp"}, {"tls
 
 
 def parse_protocols(value: str) -> list[str]:
-    protocols = [p.lower() for p in split_list(value)]
+    protocols = split_list(value)
     bad = [p for p in protocols if p not in KONG_PROTOCOLS]
     if bad:
-        raise AnnotationValueError(f"unknown protocol(s) {', '.join(bad)}: Kong ignores the whole annotation")
+        # KIC compares protocols case-sensitively (internal/util/protocol.go ValidateProtocol)
+        hint = " (protocols are lower case)" if any(p.lower() in KONG_PROTOCOLS for p in bad) else ""
+        raise AnnotationValueError(f"unknown protocol(s) {', '.join(bad)}{hint}: Kong's controller rejects the "
+                                   "annotation and Kong never served these routes as intended")
     if not protocols:
         raise AnnotationValueError("empty protocol list")
     protocols = list(dict.fromkeys(protocols))
@@ -129,8 +132,17 @@ def normalize_protocols(protocols: list[str]) -> list[str]:
 REDIRECT_CODES = (301, 302, 307, 308, 426)
 
 
+def parse_go_int(value: str) -> int:
+    """An integer as Go's strconv.Atoi reads it (KIC's annotation parsing): an optional sign and digits, no
+    blanks."""
+    if not re.fullmatch(r"[+-]?[0-9]+", value):
+        hint = " (Kong's controller does not trim blanks)" if re.fullmatch(r"\s*[+-]?[0-9]+\s*", value) else ""
+        raise AnnotationValueError(f"{value!r} is not an integer{hint}")
+    return int(value)
+
+
 def parse_redirect_code(value: str) -> int:
-    code = parse_int(value)
+    code = parse_go_int(value)
     if code not in REDIRECT_CODES:
         raise AnnotationValueError(f"{code} is not one of {', '.join(map(str, REDIRECT_CODES))}")
     return code

@@ -132,11 +132,28 @@ def _headers(key: str, value: str, ctx: AnnotationContext) -> None:
         ctx.note(key, Status.WARNING, f"a Host header match became route hostnames {', '.join(plain)} ({today}; "
                  "hostnames are what the annotation meant)", "check that these hostnames are intended")
         return
+    values = literal_regexes_dropped(key, values, ctx)
     ctx.traits.headers[name] = values
     if ctx.traits.grpc:
         return  # reported once all headers are known (_grpc_regex_headers)
     kinds = ", ".join(("~*" + v.value if v.regex else v.value) for v in values)
     ctx.note(key, Status.CONVERTED, f"-> header match {name} in ({kinds}), one match per value (Kong ORs values)")
+
+
+def literal_regexes_dropped(key: str, values: list[p.HeaderValue], ctx: AnnotationContext) -> list[p.HeaderValue]:
+    """Kong's traditional routers read `~*` as a regex only when it is the header's only value; among several
+    values it is compared literally and matched no real request (Kong/kong: kong/router/traditional.lua)."""
+    if len(values) < 2 or not any(v.regex for v in values) or ctx.options.router_flavor == RouterFlavor.EXPRESSIONS:
+        return values
+    literal = [v for v in values if v.regex]
+    kept = [v for v in values if not v.regex]
+    if not kept:
+        raise p.AnnotationValueError("several '~*' values: Kong compares them literally (a regex only when it is "
+                                     "the header's only value), so the routes never matched a real request")
+    ctx.note(key, Status.WARNING, f"{', '.join('~*' + v.value for v in literal)}: Kong compared these literally "
+             "(a '~*' value is a regex only when it is the header's only value), so they matched no real request; "
+             "not converted", "split the annotation if a regex match was meant")
+    return kept
 
 
 def _headers_separator(key: str, value: str, ctx: AnnotationContext) -> None:
@@ -151,7 +168,7 @@ def _plugins(key: str, value: str, ctx: AnnotationContext) -> None:
     local: list[str] = []
     needs_annotation: list[str] = []
     for ref in refs:
-        if ref.namespace and ref.namespace != ns:
+        if ref.namespace:  # KIC checks a ReferenceGrant for every `ns:name`, its own namespace included
             needs_annotation.append(f"{ref.namespace}:{ref.name}")
             if ctx.inventory.plugin(ref.namespace, ref.name) is None:
                 ctx.note(key, Status.WARNING, f"KongPlugin {ref.namespace}/{ref.name} is not in the input",
@@ -286,13 +303,23 @@ def _host_aliases(key: str, value: str, ctx: AnnotationContext) -> None:
 
 
 def _regex_prefix(key: str, value: str, ctx: AnnotationContext) -> None:
-    prefix = value.strip()
-    if not prefix:
-        # KIC uses the value verbatim: "" turns every path into a regex, blanks turn none into one.
-        raise p.AnnotationValueError("a blank prefix makes Kong's regex detection misbehave; paths were converted "
-                                     "with the default '/~'")
-    ctx.traits.regex_prefix = prefix
-    ctx.note(key, Status.CONVERTED, f"paths starting with {prefix!r} -> RegularExpression matches")
+    # KIC uses the value verbatim (subtranslator_vars.go): "" makes every path a regex in the traditional
+    # flavors (the expressions translator falls back to the default), blanks make no path one.
+    if value == "" and ctx.options.router_flavor == RouterFlavor.EXPRESSIONS:
+        ctx.note(key, Status.IGNORED, "empty: the expressions translator uses the default '/~'")
+        return
+    if value == "":
+        ctx.note(key, Status.UNCONVERTED, "empty: Kong's controller prepends '~' to every Kong path it builds for this "
+                 "Ingress (Prefix paths become unanchored regexes, Exact paths never match), which no Gateway API "
+                 "match expresses; the paths were converted with the default '/~'",
+                 "set '/~' on the Ingress (or remove the annotation) and check the routing")
+        return
+    ctx.traits.regex_prefix = value
+    if not value.strip():
+        ctx.note(key, Status.WARNING, f"{value!r}: no path starts with blanks, so Kong treated none of this "
+                 "Ingress's paths as a regex, and neither does the conversion", "set '/~' if regexes were meant")
+    else:
+        ctx.note(key, Status.CONVERTED, f"paths starting with {value!r} -> RegularExpression matches")
 
 
 def _flavor_dependent(key: str, value: str, ctx: AnnotationContext, why: str) -> None:
@@ -303,7 +330,7 @@ def _flavor_dependent(key: str, value: str, ctx: AnnotationContext, why: str) ->
 
 
 def _regex_priority(key: str, value: str, ctx: AnnotationContext) -> None:
-    p.parse_int(value)
+    p.parse_go_int(value)
     _flavor_dependent(key, value, ctx, "no Gateway API equivalent; honoured by the traditional routers")
 
 

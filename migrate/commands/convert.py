@@ -95,8 +95,9 @@ def convert(
     = None,
     report_format: Annotated[ReportFormat, typer.Option(help="Report format.")] = ReportFormat.TEXT,
     verify_routing: Annotated[bool, typer.Option(
-        "--verify", help="Check with migrate verify that the output routes every probe request as Kong did; "
-        "differences are reported as unconverted (exit 1).")] = False,
+        "--verify/--no-verify", help="Check, as migrate verify does, that Kong routes every probe request through "
+        "the output as it routed the input, modelling what Kong's ingress controller sends to Kong; differences "
+        "and configurations Kong would reject are reported (exit 1). On by default.")] = True,
 ) -> None:
     """Convert Ingresses (and Kong's TCPIngress/UDPIngress/KongIngress) into Gateway API objects.
 

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from migrate.cli import app
-from migrate.commands.common import EXIT_USAGE, fail, read_inputs, write_stdout
+from migrate.commands.common import EXIT_USAGE, fail, read_inputs, write_output_dir, write_stdout
 from migrate.convert.choices import RouterFlavor
 
 
@@ -33,20 +33,40 @@ def verify(
     accept: Annotated[Path | None, typer.Option(
         "--accept", help="File of reviewed differences, one 'REQUEST -- reason' per line (REQUEST as printed).")]
     = None,
+    kic_version: Annotated[str | None, typer.Option(
+        "--kic-version", help="The Kong ingress controller the Gateway API objects will run on. Default: check "
+        "both translation eras, 3.4.0-3.4.13/3.5.0-3.5.6 and 3.4.14+/3.5.7+.")] = None,
+    source_kic_version: Annotated[str, typer.Option(
+        "--source-kic-version", help="The controller the Ingresses run on today: 3 (default) or 2 (KongIngress "
+        "route and proxy sections still act).")] = "3",
+    kong_config: Annotated[Path | None, typer.Option(
+        "--kong-config", help="Also write the Kong configurations the controller builds for both sides (decK "
+        "files before.yaml and after-*.yaml) into DIR, to diff them.", metavar="DIR")] = None,
+    force: Annotated[bool, typer.Option(help="Overwrite existing files in --kong-config.")] = False,
     output: Annotated[VerifyFormat, typer.Option("-o", "--output", help="Output format.")] = VerifyFormat.TEXT,
 ) -> None:
     """Check offline that the Gateway API objects route every request as Kong routed the Ingresses.
 
-    Systematically generated probe requests go through a model of Kong routing the Ingresses and a model of
-    the Gateway API routing the converted objects; every request whose outcome (backend, redirect, upstream
-    path, plugins or status) differs is listed with the objects responsible.
+    Both sides go through a model of Kong's ingress controller (the Kong routes, services and plugins it
+    builds, as in KIC 3.4/3.5) and a model of Kong itself (the checks Kong applies when loading that
+    configuration, and its router for the flavor). Systematically generated probe requests go through both;
+    every request whose outcome (backend, redirect, upstream path, plugins or status) differs is listed with
+    the objects responsible, and so is every entity Kong would reject in the new configuration.
 
-    Exit codes: 0 same routing (or only accepted differences); 1 some request is routed differently;
-    2 usage or input errors.
+    Exit codes: 0 same routing (or only accepted differences); 1 some request is routed differently, or Kong
+    would reject the new configuration; 2 usage or input errors.
     """
+    from migrate.kic.settings import parse_version
     from migrate.verify import VerifyOptions, parse_accepted
     from migrate.verify import verify as run_verify
     from migrate.verify.render import render_json, render_text
+
+    try:
+        target = parse_version(kic_version) if kic_version is not None else None
+        source = parse_version(source_kic_version)
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+    source = (2, 12, 0) if source[0] < 3 else (3, 5, 13)
 
     if "-" in before and "-" in after:
         raise fail("--before and --after cannot both read stdin")
@@ -60,7 +80,11 @@ def verify(
     after_docs = read_inputs(after)
     result = run_verify(before_docs.docs, [d.obj for d in after_docs.docs],
                         VerifyOptions(router_flavor=router_flavor, ingress_classes=tuple(ingress_class or ()),
-                                      accepted=accepted))
+                                      accepted=accepted, target_kic=target, source_kic=source))
+    if kong_config is not None:
+        from migrate.verify.kongfiles import kong_config_files
+
+        write_output_dir(kong_config, kong_config_files(result), force)
     write_stdout(render_json(result) if output == VerifyFormat.JSON else render_text(result))
     if before_docs.errors or after_docs.errors:
         raise typer.Exit(EXIT_USAGE)

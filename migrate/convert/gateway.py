@@ -34,11 +34,13 @@ def plan_http_listeners(ingresses: list[Ingress], inventory: Inventory, options:
                 report.add(src, Status.WARNING, entry.field, f"Secret {cert[0]}/{cert[1]} has type {secret.type!r}, "
                            "not kubernetes.io/tls: the listener will report InvalidCertificateRef unless it has "
                            "tls.crt and tls.key")
-            hosts: list[str | None] = list(entry.hosts) or [None]
             if not entry.hosts:
-                report.add(src, Status.WARNING, entry.field, "TLS entry without hosts: Kong ignored it; it becomes "
-                           "an HTTPS listener without hostname, whose certificate serves every SNI not matched by "
-                           "another listener")
+                # KIC builds certificates from hosts x secret (ingressrules.go addFromIngressV1TLS): no SNI, nothing
+                report.add(src, Status.IGNORED, entry.field, "TLS entry without hosts: Kong's controller ignores it "
+                           "(no SNI to serve it for), so does the conversion",
+                           "if it was meant as a default certificate, add an HTTPS listener without hostname")
+                continue
+            hosts: list[str | None] = list(entry.hosts)
             for host in hosts:
                 key = host or ""
                 existing = by_host.get(key)

@@ -36,4 +36,8 @@ class ConvertOptions(BaseModel):
 def listener_protocols(options: ConvertOptions) -> bool:
     """Whether the target KIC derives route protocols from the parent listeners; otherwise a route must keep
     `konghq.com/protocols` to stay HTTPS-only (or HTTP-only) on every supported KIC."""
-    return options.target_kic is not None and options.target_kic >= LISTENER_PROTOCOLS_SINCE
+    if options.target_kic is None:
+        return False
+    if options.target_kic[:2] == (3, 4):  # backported to the 3.4 line in 3.4.14
+        return options.target_kic >= (3, 4, 14)
+    return options.target_kic >= LISTENER_PROTOCOLS_SINCE

@@ -35,11 +35,16 @@ def _routes(store: Store, kind: str, controller_filter: bool) -> list[Obj]:
     objs = [o for o in store.list(kind) if isinstance(o.raw.get("spec"), dict) or o.raw.get("spec") is None]
     if controller_filter:
         objs = [o for o in objs if parents.accepted_by_kic(store, o)]
+        if kind == "HTTPRoute":
+            narrowed = (parents.filter_hostnames(store, o) for o in objs)
+            objs = [o for o in narrowed if o is not None]
     return sorted(objs, key=lambda o: (o.namespace, o.name))
 
 
-def translate_gateway_api(store: Store, settings: KICSettings, *, controller_filter: bool = False
+def translate_gateway_api(store: Store, settings: KICSettings, *, controller_filter: bool | None = None
                           ) -> tuple[list[Service], list[TranslationFailure]]:
+    if controller_filter is None:
+        controller_filter = settings.route_controllers
     by_kind = {k: _routes(store, k, controller_filter) for k in ROUTE_KINDS
                if settings.gateway_alpha or k not in ALPHA_KINDS}
     everything = sorted((o for objs in by_kind.values() for o in objs), key=age_sort_key)

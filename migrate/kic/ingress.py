@@ -286,7 +286,7 @@ def default_backend_entry(candidates: list[Obj], ctx: Context) -> Entry | None:
     ing = age_sorted(candidates)[0]
     backend = as_dict(ing.spec.get("defaultBackend"))
     route = Route(name=f"{ing.namespace}.{ing.name}", strip_path=False, preserve_host=True, request_buffering=True,
-                  response_buffering=True, origin=f"Ingress/{ing.namespace}/{ing.name} defaultBackend", k8s=ing)
+                  response_buffering=True, origin=f"Ingress/{ing.namespace}/{ing.name} spec.defaultBackend", k8s=ing)
     if ctx.settings.expressions:
         route.expression, route.priority = atc.default_backend_expression()
     else:
@@ -311,5 +311,5 @@ def default_backend_entry(candidates: list[Obj], ctx: Context) -> Entry | None:
     name, port = as_str(service.get("name")), PortDef.from_backend_port(service.get("port"))
     svc = Service(name=f"{ing.namespace}.{name}.{port.canonical()}", host=f"{name}.{ing.namespace}.{port.canonical()}.svc",
                   port=80, protocol="http", path=None, routes=[route],
-                  origin=f"Ingress/{ing.namespace}/{ing.name} defaultBackend")
+                  origin=f"Ingress/{ing.namespace}/{ing.name} spec.defaultBackend")
     return Entry(svc, [ServiceBackend(ing.namespace, name, port)], ing)

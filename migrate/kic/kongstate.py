@@ -300,6 +300,10 @@ def secret_value(secret: Obj, key: str) -> bytes | None:
 
 def tls_pair(secret: Obj) -> tuple[bytes, bytes] | None:
     """translate_certs.go getCertFromSecret: tls.crt and tls.key, trimmed, must form a valid key pair."""
+    if "data" not in secret.raw and "stringData" not in secret.raw:
+        # Metadata only (what `scan` reads, or a Secret `verify` assumed): the key material is not ours to see,
+        # so the Secret stands for a valid certificate of its own.
+        return f"metadata-only:{secret.namespace}/{secret.name}".encode(), b""
     cert, key = secret_value(secret, "tls.crt"), secret_value(secret, "tls.key")
     if cert is None or key is None:
         return None
@@ -1265,7 +1269,61 @@ def fill_certificates(ctx: Context) -> list[Certificate]:
                 sni_owner[sni] = pair
                 current[1].append(sni)
         merged[pair] = current
+    for secret, hostname in gateway_certificates(ctx):
+        pair = tls_pair(secret)
+        if pair is None:
+            ctx.failures.push("failed to construct certificate from secret", secret)
+            continue
+        current = merged.get(pair, (secret, []))
+        if hostname not in sni_owner:
+            sni_owner[hostname] = pair
+            current[1].append(hostname)
+        merged[pair] = current
     return [Certificate(secret=f"{s.namespace}/{s.name}", snis=sorted(snis)) for s, snis in merged.values()]
+
+
+def gateway_certificates(ctx: Context) -> list[tuple[Obj, str]]:
+    """translate_certs.go getGatewayCerts: per listener of a Gateway of KIC's GatewayClass with one
+    certificateRef, the Secret and the SNI (the listener hostname, `*` without one); a cross-namespace Secret
+    needs a ReferenceGrant from the Gateway.  KIC also waits for the listener to be Programmed; the model
+    assumes it is (`migrate check` predicts listener status)."""
+    out: list[tuple[Obj, str]] = []
+    for gateway in sorted(ctx.store.list("Gateway"), key=lambda g: (g.namespace, g.name)):
+        cls = ctx.store.get("GatewayClass", "", as_str(gateway.spec.get("gatewayClassName")))
+        if cls is None or cls.spec.get("controllerName") != "konghq.com/kic-gateway-controller":
+            continue
+        for listener in (as_dict(x) for x in as_list(gateway.spec.get("listeners"))):
+            refs = [as_dict(r) for r in as_list(as_dict(listener.get("tls")).get("certificateRefs"))]
+            if not refs:
+                continue
+            if len(refs) > 1:
+                ctx.failures.push(f"listener '{as_str(listener.get('name'))}' has more than one certificateRef, "
+                                  "it's not supported", gateway)
+                continue
+            ref = refs[0]
+            namespace = as_str(ref.get("namespace")) or gateway.namespace
+            name = as_str(ref.get("name"))
+            if namespace != gateway.namespace and not _secret_granted(ctx.store, gateway, namespace, name):
+                continue  # KIC logs "Cross-namespace certificateRef not permitted by ReferenceGrant"
+            secret = ctx.store.get("Secret", namespace, name)
+            if secret is None:
+                continue  # KIC logs "Failed to fetch secret"
+            out.append((secret, as_str(listener.get("hostname")) or "*"))
+    return out
+
+
+def _secret_granted(store: Store, gateway: Obj, namespace: str, name: str) -> bool:
+    for grant in store.list("ReferenceGrant"):
+        if grant.namespace != namespace:
+            continue
+        froms = [as_dict(f) for f in as_list(grant.spec.get("from"))]
+        tos = [as_dict(t) for t in as_list(grant.spec.get("to"))]
+        if any(as_str(f.get("group")) == "gateway.networking.k8s.io" and as_str(f.get("kind")) == "Gateway"
+               and as_str(f.get("namespace")) == gateway.namespace for f in froms) and any(
+                as_str(t.get("group")) == "" and as_str(t.get("kind")) == "Secret"
+                and as_str(t.get("name")) in ("", name) for t in tos):
+            return True
+    return False
 
 
 # --- what decK generation adds (deckgen/generate.go) --------------------------------------------------------

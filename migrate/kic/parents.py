@@ -197,3 +197,97 @@ def accepted_by_kic(store: Store, route: Obj) -> bool:
             if _kind_admitted(ln, route.kind) and _namespace_admitted(store, ln, gw, route):
                 return True
     return False
+
+
+def hostnames_match(mask: str, hostname: str) -> bool:
+    """util.HostnamesMatch: `hostname` matches `mask`, where a `*` label of the mask stands for one or more
+    labels (internal/util/hostname.go)."""
+    a_labels, b_labels = mask.split("."), hostname.split(".")
+    a = b = 0
+    wildcard = False
+    while a < len(a_labels) and b < len(b_labels):
+        if wildcard:
+            found = False
+            while b < len(b_labels):
+                if a_labels[a] == b_labels[b]:
+                    found = True
+                    break
+                b += 1
+            if not found:
+                return False
+        if a_labels[a] == "*":
+            wildcard = True
+        else:
+            wildcard = False
+            if a_labels[a] != b_labels[b]:
+                return False
+        a += 1
+        b += 1
+    return len(b_labels) - b == len(a_labels) - a
+
+
+def _accepting_parents(store: Store, route: Obj) -> list[tuple[Obj, str]]:
+    """(Gateway, sectionName or "") of every parentRef through which KIC accepts the route."""
+    out: list[tuple[Obj, str]] = []
+    for ref in parent_refs(route):
+        group = opt_str(ref.get("group"))
+        kind = opt_str(ref.get("kind"))
+        if (group is not None and group != GATEWAY_GROUP) or (kind is not None and kind != "Gateway"):
+            continue
+        gw = _gateway_for(store, route, ref)
+        if gw is None or not kic_gateway(store, gw):
+            continue
+        port = opt_int(ref.get("port"))
+        if any(_section_selects(ref, ln) and (port is None or opt_int(ln.get("port")) == port)
+               and _kind_admitted(ln, route.kind) and _namespace_admitted(store, ln, gw, route)
+               for ln in listeners(gw)):
+            out.append((gw, opt_str(ref.get("sectionName")) or ""))
+    return out
+
+
+def filter_hostnames(store: Store, route: Obj) -> Obj | None:
+    """What KIC's HTTPRoute controller hands the translator (httproute_controller.go, route_utils.go
+    `filterHostnames`): a copy of the route whose hostnames are narrowed to the accepting listeners' (without
+    hostnames: the union of the listener hostnames, unless a listener has none); None when no hostname
+    intersects (the route is not Accepted and never reaches Kong)."""
+    parents = _accepting_parents(store, route)
+    raw_hostnames = [str(h) for h in as_list(route.spec.get("hostnames"))]
+    filtered: list[str] = []
+    if not raw_hostnames:
+        for gw, section in parents:
+            for ln in listeners(gw):
+                if section and str(ln.get("name") or "") != section:
+                    continue
+                if not section and str(ln.get("protocol") or "") not in ("HTTP", "HTTPS", "TLS"):
+                    continue
+                host = opt_str(ln.get("hostname"))
+                if not host:
+                    return route  # a listener without hostname: the route keeps matching any host
+                filtered.append(host)
+    else:
+        for hostname in raw_hostnames:
+            match = _minimum_intersection(parents, hostname)
+            if match:
+                filtered.append(match)
+        if not filtered:
+            return None
+    if filtered == raw_hostnames:
+        return route
+    raw = dict(route.raw)
+    raw["spec"] = {**route.spec, "hostnames": filtered}
+    return Obj(raw, route.ref)
+
+
+def _minimum_intersection(parents: list[tuple[Obj, str]], hostname: str) -> str:
+    for gw, section in parents:
+        for ln in listeners(gw):
+            if section and section != str(ln.get("name") or ""):
+                continue
+            host = opt_str(ln.get("hostname"))
+            if not host:
+                return hostname
+            if hostnames_match(host, hostname):
+                return hostname
+            if hostnames_match(hostname, host):
+                return host
+    return ""

@@ -11,8 +11,10 @@ Version = tuple[int, int, int]
 # The oldest KIC every default conversion must be right on (REFERENCE §5.5a: "correct on every 3.4.x and 3.5.x")
 OLDEST_SUPPORTED_KIC: Version = (3, 4, 0)
 LATEST_MODELLED_KIC: Version = (3, 5, 13)
-# From this KIC on, an HTTPRoute's Kong route gets the protocols of the listeners it attaches to
+# From these KICs on, an HTTPRoute's Kong route gets the protocols of the listeners it attaches to: 3.5.7, and
+# the 3.4 line from its 3.4.14 backport (checked tag by tag, migrate/kic/gwcommon.py).
 LISTENER_PROTOCOLS_SINCE: Version = (3, 5, 7)
+LISTENER_PROTOCOLS_BACKPORT: Version = (3, 4, 14)
 # From this Kong on, KIC turns an HTTPRoute RequestRedirect into Kong's `redirect` plugin
 REDIRECT_PLUGIN_KONG: Version = (3, 9, 0)
 
@@ -55,4 +57,10 @@ class KICSettings:
 
     @property
     def listener_protocols(self) -> bool:
-        return self.kic_version >= LISTENER_PROTOCOLS_SINCE
+        return has_listener_protocols(self.kic_version)
+
+
+def has_listener_protocols(version: Version) -> bool:
+    if version[:2] == LISTENER_PROTOCOLS_BACKPORT[:2]:
+        return version >= LISTENER_PROTOCOLS_BACKPORT
+    return version >= LISTENER_PROTOCOLS_SINCE

@@ -295,7 +295,8 @@ class KongRouter:
     # routing
 
     def has_certificate(self, host: str) -> bool:
-        """Kong's SNI lookup (kong/runloop/certificate.lua): exact, then `*.parent`, then `name.*`."""
+        """Kong's SNI lookup (kong/runloop/certificate.lua): exact, then `*.parent`, then `name.*`, then the `*`
+        catch-all SNI."""
         host = host.lower()
         if host in self._cert_snis:
             return True
@@ -303,7 +304,9 @@ class KongRouter:
         if dot and parent and f"*.{parent}" in self._cert_snis:
             return True
         head, dot, _ = host.rpartition(".")
-        return bool(dot) and f"{head}.*" in self._cert_snis
+        if dot and f"{head}.*" in self._cert_snis:
+            return True
+        return "*" in self._cert_snis  # a certificate for SNI `*` (a Gateway listener without hostname) serves all
 
     def candidates(self, host: str) -> list[_Candidate]:
         found = self._sorted.get(host)

@@ -22,12 +22,12 @@ kong/db/schema/typedefs.lua, kong/plugins/redirect/schema.lua; REFERENCE §5.5a)
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 from migrate.convert.choices import RouterFlavor
 from migrate.kong import atc
-from migrate.kong.config import KongConfig, Plugin, Route
+from migrate.kong.config import KongConfig, Plugin, Route, Service
 
 SYNC_FAILS = "Kong rejects the whole configuration (one invalid entity fails the sync)"
 
@@ -47,6 +47,9 @@ class KongRejection:
     entity: str  # "route <name>" | "plugin <name> on route <name>" | "certificate <secret>" ...
     rule: str  # short rule id, e.g. "snis-protocols"
     message: str
+    # the route or service the rejected entity belongs to (what a fallback configuration would leave out)
+    route: str | None = None
+    service: str | None = None
 
     def describe(self) -> str:
         return f"{self.entity}: {self.message}"
@@ -78,16 +81,26 @@ def regex_problem(pattern: str, flavor: RouterFlavor) -> str | None:
 def validate(config: KongConfig, flavor: RouterFlavor) -> list[KongRejection]:
     """Every entity Kong would refuse, in configuration order; [] when Kong loads the configuration."""
     out: list[KongRejection] = []
-    for _service, route in config.routes():
-        out.extend(_route(route, flavor))
-        for plugin in route.plugins:
-            out.extend(_plugin(plugin, f"plugin {plugin.name} on route {route.name}"))
     for service in config.services:
+        out.extend(replace(r, service=service.name) for r in _service(service))
         for plugin in service.plugins:
-            out.extend(_plugin(plugin, f"plugin {plugin.name} on service {service.name}"))
+            out.extend(replace(r, service=service.name)
+                       for r in _plugin(plugin, f"plugin {plugin.name} on service {service.name}"))
+        for route in service.routes:
+            out.extend(replace(r, route=route.name) for r in _route(route, flavor))
+            for plugin in route.plugins:
+                out.extend(replace(r, route=route.name)
+                           for r in _plugin(plugin, f"plugin {plugin.name} on route {route.name}"))
     for plugin in config.plugins:
         out.extend(_plugin(plugin, f"global plugin {plugin.name}"))
     return out
+
+
+def _service(service: Service) -> list[KongRejection]:
+    entity = f"service {service.name}"
+    if isinstance(service.port, bool) or not isinstance(service.port, int) or not 0 <= service.port <= 65535:
+        return [_reject(entity, "service-port", f"port {service.port!r} is not in 0..65535")]
+    return []
 
 
 def _reject(entity: str, rule: str, message: str) -> KongRejection:

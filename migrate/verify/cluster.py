@@ -20,10 +20,12 @@ from typing import Any
 
 from migrate.loader import SourceDoc
 from migrate.sources import SourceRef
+from migrate.verify.defaults import with_api_server_defaults
 
 REPLACED_KINDS = frozenset({"Ingress", "TCPIngress", "UDPIngress"})
 GATEWAY_ROUTE_KINDS = frozenset({"HTTPRoute", "GRPCRoute", "TCPRoute", "UDPRoute", "TLSRoute"})
 ASSUMED = SourceRef(kind="migrate", name="assumed")
+KIC_GATEWAY_CONTROLLER = "konghq.com/kic-gateway-controller"
 
 
 @dataclass
@@ -143,12 +145,20 @@ def assumed_objects(objects: Sequence[dict[str, Any]]) -> Assumptions:
         out.notes.append(f"Service {ns}/{svc} is not in the input and is referenced by port name {port!r}: "
                          "neither side can route to it (add the Service to the input)")
     for ns, secret in sorted(secrets):
+        # metadata only, as `scan` reads Secrets: the KIC model takes such a Secret for a valid certificate
         out.objects.append({"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/tls",
-                            "metadata": {"name": secret, "namespace": ns},
-                            "data": {"tls.crt": "", "tls.key": ""}})
+                            "metadata": {"name": secret, "namespace": ns}})
     if secrets:
         out.notes.append(f"assumed {len(secrets)} TLS Secret(s) missing from the input: "
                          + ", ".join(f"{ns}/{s}" for ns, s in sorted(secrets)))
+    classes = sorted({str(_spec(o).get("gatewayClassName") or "") for o in objects if o.get("kind") == "Gateway"}
+                     - {str(_name(o)) for o in objects if o.get("kind") == "GatewayClass"} - {""})
+    for name in classes:
+        out.objects.append({"apiVersion": "gateway.networking.k8s.io/v1", "kind": "GatewayClass",
+                            "metadata": {"name": name}, "spec": {"controllerName": KIC_GATEWAY_CONTROLLER}})
+    if classes:
+        out.notes.append(f"assumed GatewayClass(es) {', '.join(classes)} (not in the input) are run by Kong's "
+                         "controller")
     return out
 
 
@@ -179,6 +189,7 @@ def after_cluster(before: Sequence[SourceDoc], after: Sequence[dict[str, Any]]) 
     for obj in after:
         if obj.get("kind") == "Service" and "spec" not in obj:
             continue
+        obj = with_api_server_defaults(obj)
         out.append(SourceDoc(obj, SourceRef(kind=str(obj.get("kind", "")), namespace=_ns(obj), name=_name(obj),
                                             file="<after>")))
     return out

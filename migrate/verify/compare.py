@@ -1,19 +1,46 @@
-"""`verify`: build both routing tables, send every probe through both, and collect what differs.  Pure."""
+"""`verify`: Kong(KIC(before)) against Kong(KIC(after)) on generated probe requests.  Pure.
+
+Both sides go through the same two models: the KIC translator model (`migrate.kic.translate`: Kubernetes objects
+to the Kong configuration KIC sends) and the Kong model (`migrate.kong`: the checks Kong applies when it loads a
+configuration, and its router for the chosen flavor).  So the verdict is about what Kong will run, not about
+what the Gateway API specification says (REFERENCE §5.5a).
+
+The "after" side is checked for every KIC translation era the output must be right on: without a target,
+KIC 3.4.x/3.5.0-3.5.6 (HTTPRoutes get Kong's default protocols) and 3.5.7+ (protocols from the listeners).
+A configuration Kong would reject on the after side is a failure naming the entity and the rule: one
+rejected entity fails Kong's whole sync.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from migrate.kic.settings import KICSettings
+from migrate.kic.translate import translate
+from migrate.kong.config import KongConfig
+from migrate.kong.router import KongRouter
+from migrate.kong.validate import KongRejection, validate
 from migrate.loader import SourceDoc
-from migrate.model.inventory import build_inventory
-from migrate.report import Report
-from migrate.verify.gateway_model import build_gateway_table
-from migrate.verify.kong_model import build_kong_table, resolve_plugin
-from migrate.verify.options import VerifyOptions
+from migrate.verify.cluster import after_cluster, assumed_objects
+from migrate.verify.defaults import ingress_as_served
+from migrate.verify.options import VerifyOptions, Version
 from migrate.verify.outcome import Outcome, Request
 from migrate.verify.probes import generate_probes
+
+# The KIC translation eras of HTTPRoutes (REFERENCE §5.5a): the last release before listener-derived protocols
+# stands for 3.4.x and 3.5.0-3.5.6, the latest modelled one for 3.5.7+.
+ERA_BEFORE_LISTENER_PROTOCOLS: Version = (3, 5, 6)
+ERA_LATEST: Version = (3, 5, 13)
+
+
+def era_label(version: Version) -> str:
+    if version == ERA_BEFORE_LISTENER_PROTOCOLS:
+        return "KIC 3.4.0-3.4.13/3.5.0-3.5.6"
+    if version == ERA_LATEST:
+        return "KIC 3.4.14+/3.5.7+"
+    return f"KIC {version[0]}.{version[1]}.{version[2]}"
 
 
 @dataclass(frozen=True)
@@ -22,13 +49,23 @@ class Difference:
     before: Outcome
     after: Outcome
     reason: str = ""  # set when the difference is accepted
+    eras: tuple[str, ...] = ()  # the KIC eras in which the after side differs (all checked eras when empty)
 
     def as_dict(self) -> dict[str, object]:
         d: dict[str, object] = {"request": self.request.as_dict(), "before": self.before.as_dict(),
-                                "after": self.after.as_dict()}
+                                "after": self.after.as_dict(), "kicVersions": list(self.eras)}
         if self.reason:
             d["acceptedBecause"] = self.reason
         return d
+
+
+@dataclass
+class SideConfig:
+    """One translated side, kept for `verify --kong-config` and for the report."""
+
+    label: str  # "before", "after (KIC 3.5.7+)" ...
+    config: KongConfig
+    rejections: list[KongRejection]
 
 
 @dataclass
@@ -40,17 +77,22 @@ class VerifyResult:
     accepted: list[Difference] = field(default_factory=list)
     stale_accepted: list[str] = field(default_factory=list)  # accepted requests that no longer differ
     notes: list[str] = field(default_factory=list)
+    # Kong would refuse the after configuration: "entity: rule" per problem, with the era
+    rejected: list[str] = field(default_factory=list)
+    sides: list[SideConfig] = field(default_factory=list)
+    eras: tuple[str, ...] = ()
 
     @property
     def different(self) -> int:
         return len(self.differences) + len(self.accepted)
 
     def exit_code(self) -> int:
-        return 1 if self.differences else 0
+        return 1 if self.differences or self.rejected else 0
 
 
 def parse_accepted(text: str) -> dict[str, str]:
-    """`REQUEST -- reason` per line (REQUEST as printed by verify); `#` comments.  A reason is required."""
+    """`REQUEST -- reason` per line (REQUEST as printed by verify, with or without its `DIFFERENT ` label);
+    `#` comments.  A reason is required."""
     out: dict[str, str] = {}
     for n, line in enumerate(text.splitlines(), 1):
         line = line.strip()
@@ -59,37 +101,132 @@ def parse_accepted(text: str) -> dict[str, str]:
         request, sep, reason = line.partition(" -- ")
         if not sep or not reason.strip() or not request.strip():
             raise ValueError(f"line {n}: expected 'REQUEST -- reason', got {line!r}")
+        request = request.strip()
+        for label in ("DIFFERENT ", "ACCEPTED "):
+            request = request.removeprefix(label)
         out[request.strip()] = reason.strip()
     return out
 
 
+def after_eras(options: VerifyOptions) -> list[Version]:
+    if options.target_kic is not None:
+        return [options.target_kic]
+    return [ERA_BEFORE_LISTENER_PROTOCOLS, ERA_LATEST]
+
+
+def translate_sides(before_docs: Sequence[SourceDoc], after_objects: Sequence[dict[str, Any]],
+                    options: VerifyOptions) -> tuple[SideConfig, list[tuple[str, SideConfig]], list[str]]:
+    """KIC(before) and KIC(after) per era, each with Kong's verdict on loading it; plus notes."""
+    assumptions = assumed_objects([d.obj for d in before_docs] + list(after_objects))
+    assumed = [SourceDoc(o, _assumed_ref(o)) for o in assumptions.objects]
+    notes = list(assumptions.notes)
+    flavor = options.router_flavor
+    classes = options.ingress_classes or kong_classes(before_docs)
+
+    def settings(version: Version, *, controllers: bool) -> KICSettings:
+        return KICSettings(router_flavor=flavor, kic_version=version, kong_version=options.kong_version,
+                           ingress_classes=classes, route_controllers=controllers)
+
+    served = [SourceDoc(ingress_as_served(d.obj), d.ref) for d in before_docs]
+    before_cfg = translate([*served, *assumed], settings(options.source_kic, controllers=False))
+    before = SideConfig("before", before_cfg, validate(before_cfg, flavor))
+    if before.rejections:
+        # Kong refuses a configuration with one bad entity; what it serves then is the last good one, or with
+        # KIC's fallback configuration everything but the broken objects.  The model takes the latter.
+        before = SideConfig("before", without_rejected(before_cfg, before.rejections), before.rejections)
+    after_input = [*after_cluster(before_docs, after_objects), *assumed]
+    afters: list[tuple[str, SideConfig]] = []
+    for version in after_eras(options):
+        label = era_label(version)
+        cfg = translate(after_input, settings(version, controllers=True))
+        afters.append((label, SideConfig(f"after ({label})", cfg, validate(cfg, flavor))))
+    return before, afters, notes
+
+
+KONG_INGRESS_CONTROLLER = "ingress-controllers.konghq.com/kong"
+
+
+def kong_classes(docs: Sequence[SourceDoc]) -> tuple[str, ...]:
+    """As `convert` selects them: "kong" plus every IngressClass run by Kong's controller (one KIC per class)."""
+    names = {"kong"}
+    for doc in docs:
+        spec = doc.obj.get("spec")
+        if doc.obj.get("kind") == "IngressClass" and isinstance(spec, dict) and \
+                spec.get("controller") == KONG_INGRESS_CONTROLLER:
+            names.add(str(doc.obj.get("metadata", {}).get("name", "")))
+    return tuple(sorted(names))
+
+
+def without_rejected(config: KongConfig, rejections: list[KongRejection]) -> KongConfig:
+    """The configuration without the routes and services Kong refuses."""
+    bad_routes = {r.route for r in rejections if r.route}
+    bad_services = {r.service for r in rejections if r.service and not r.route}
+    services = []
+    for service in config.services:
+        if service.name in bad_services:
+            continue
+        kept = [r for r in service.routes if r.name not in bad_routes]
+        services.append(replace(service, routes=kept))
+    return replace(config, services=services)
+
+
+def _assumed_ref(obj: dict[str, Any]) -> Any:
+    from migrate.sources import SourceRef
+
+    meta = obj.get("metadata", {})
+    return SourceRef(kind=str(obj.get("kind", "")), namespace=str(meta.get("namespace", "")),
+                     name=str(meta.get("name", "")), file="<assumed>")
+
+
 def verify(before_docs: Sequence[SourceDoc], after_objects: Sequence[dict[str, Any]],
            options: VerifyOptions | None = None) -> VerifyResult:
-    """Compare how Kong routed `before_docs` (Ingresses and what they reference) with how the Gateway API
-    routes `after_objects` (Gateways, HTTPRoutes, GRPCRoutes, ...), on generated probe requests."""
+    """Compare how Kong routes the configuration KIC builds from `before_docs` (Ingresses and what they
+    reference) with the one it builds from `after_objects` (Gateways, HTTPRoutes, ...), on generated probes."""
     options = options or VerifyOptions()
-    kong = build_kong_table(before_docs, options)
-    inventory = build_inventory(before_docs, Report())  # the cluster's KongPlugins, for kept annotations
+    before, afters, notes = translate_sides(before_docs, after_objects, options)
+    result = VerifyResult(router_flavor=options.router_flavor.value, notes=notes,
+                          sides=[before, *(side for _, side in afters)], eras=tuple(label for label, _ in afters))
+    for r in before.rejections:
+        result.notes.append(f"before: Kong rejects this part of today's configuration (left out of the "
+                            f"comparison): {r.describe()}")
+    for f in before.config.failures:
+        result.notes.append(f"before: KIC refuses {f.origin}: {f.message}")
+    seen_rejections: set[str] = set()
+    for label, side in afters:
+        for r in side.rejections:
+            text = r.describe()
+            if text not in seen_rejections:
+                seen_rejections.add(text)
+                result.rejected.append(f"{label}: {text}")
+        for f in side.config.failures:
+            note = f"after ({label}): KIC refuses {f.origin}: {f.message}"
+            if note not in result.notes:
+                result.notes.append(note)
 
-    def resolver(namespace: str, name: str, explicit: bool) -> str:
-        return resolve_plugin(inventory, namespace, name, explicit_namespace=explicit)
-
-    gateway = build_gateway_table(after_objects, resolver, options.router_flavor)
-    result = VerifyResult(router_flavor=options.router_flavor.value, notes=kong.notes + gateway.notes)
-    probes = generate_probes([*kong.shapes(), *gateway.shapes()])
+    before_router = KongRouter(before.config, options.router_flavor)
+    after_routers = [(label, KongRouter(side.config, options.router_flavor)) for label, side in afters]
+    shapes = [*before_router.shapes()]
+    for _, router in after_routers:
+        shapes.extend(router.shapes())
+    probes = generate_probes(shapes)
     result.probes = len(probes)
     seen_accepted: set[str] = set()
     for req in probes:
-        before = kong.route(req)
-        after = gateway.route(req)
-        if before.key() == after.key():
+        want = before_router.route(req)
+        differing: list[tuple[str, Outcome]] = []
+        for label, router in after_routers:
+            got = router.route(req)
+            if got.key() != want.key():
+                differing.append((label, got))
+        if not differing:
             result.identical += 1
             continue
+        eras = tuple(label for label, _ in differing)
         text = req.describe()
         if text in options.accepted:
             seen_accepted.add(text)
-            result.accepted.append(Difference(req, before, after, options.accepted[text]))
+            result.accepted.append(Difference(req, want, differing[0][1], options.accepted[text], eras))
         else:
-            result.differences.append(Difference(req, before, after))
+            result.differences.append(Difference(req, want, differing[0][1], eras=eras))
     result.stale_accepted = sorted(set(options.accepted) - seen_accepted)
     return result

@@ -28,17 +28,21 @@ OTHER_METHODS = ("GET", "POST", "DELETE", "PATCH")
 UNLISTED_VALUE = "unlisted-value"
 
 
-def regex_sample(pattern: str) -> str | None:
-    """A string the start-anchored regex matches, built from its syntax tree; None when none was found."""
+def regex_sample(pattern: str, any_char: str = "x") -> str | None:
+    """A string the start-anchored regex matches, built from its syntax tree; None when none was found.
+    `any_char` stands for `.` (gRPC paths want the literal dot of `package.Service`)."""
     try:
         import re._parser as sre_parse  # the stdlib's own regex parser
 
         tree = sre_parse.parse(pattern)
-        text = _emit(list(tree))
+        text = _emit(list(tree)).replace(_ANY, any_char)
         rx = re.compile(pattern)
     except (re.error, RecursionError, ValueError, TypeError, IndexError):
         return None
     return text if rx.match(text) else None
+
+
+_ANY = "\x00"  # placeholder for `.` until regex_sample picks the character
 
 
 def _emit(items: list[tuple[Any, Any]]) -> str:
@@ -50,7 +54,7 @@ def _emit(items: list[tuple[Any, Any]]) -> str:
         elif name == "NOT_LITERAL":
             out.append("x" if chr(av) != "x" else "y")
         elif name == "ANY":
-            out.append("x")
+            out.append(_ANY)
         elif name == "IN":
             out.append(_class_char(av))
         elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
@@ -97,9 +101,24 @@ def _slash(path: str) -> str:
     return path if path.startswith("/") else "/" + path
 
 
-def path_variants(shape: PathShape) -> list[str]:
+# A gRPC call: POST /<package.Service>/<Method> (probes use package-qualified service names)
+GRPC_CALL = re.compile(r"/[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+/[A-Za-z_][A-Za-z0-9_]*")
+
+
+def grpc_variants(shape: PathShape) -> list[str]:
+    """The gRPC calls a gRPC route's path admits or borders: only such requests reach gRPC routes."""
+    out = []
+    for path in path_variants(shape, any_char="."):
+        base = path.rstrip("/")
+        for candidate in (path, base + "/Call", base + "/probe.Service/Call"):
+            if GRPC_CALL.fullmatch(candidate):
+                out.append(candidate)
+    return list(dict.fromkeys(out))
+
+
+def path_variants(shape: PathShape, any_char: str = "x") -> list[str]:
     if shape.kind == REGEX:
-        sample = regex_sample(shape.value)
+        sample = regex_sample(shape.value, any_char)
         if sample is None:
             return []
         base = _slash(sample)
@@ -163,7 +182,8 @@ def generate_probes(shapes: Iterable[RouteShape]) -> list[Request]:
         hosts = [v for h in shape.hosts for v in host_variants(h)]
         if not shape.hosts:
             hosts = [UNCOVERED_HOST, *named[:MAX_HOSTS_FOR_HOSTLESS]]
-        paths = [v for ps in shape.paths for v in path_variants(ps)]
+        variants = grpc_variants if shape.grpc else path_variants
+        paths = [v for ps in shape.paths for v in variants(ps)]
         if not paths:
             continue
         header_sets = _header_variants(shape.headers)

@@ -9,8 +9,13 @@ from migrate.verify.compare import Difference, VerifyResult
 
 def summary_line(result: VerifyResult) -> str:
     accepted = f" ({len(result.accepted)} accepted)" if result.accepted else ""
-    return (f"verify ({result.router_flavor} router): {result.probes} probes, {result.identical} identical, "
-            f"{result.different} different{accepted}")
+    eras = f", after side on {' and '.join(result.eras)}" if result.eras else ""
+    rejected = f", {len(result.rejected)} entities Kong would reject" if result.rejected else ""
+    if result.probes == 0:
+        return (f"verify ({result.router_flavor} router{eras}): no HTTP route on either side, so no request was "
+                f"checked{rejected}")
+    return (f"verify ({result.router_flavor} router{eras}): {result.probes} probes, {result.identical} identical, "
+            f"{result.different} different{accepted}{rejected}")
 
 
 def _difference_lines(label: str, d: Difference) -> list[str]:
@@ -18,6 +23,8 @@ def _difference_lines(label: str, d: Difference) -> list[str]:
     for side, outcome in (("before", d.before), ("after ", d.after)):
         who = f"  [{'; '.join(outcome.sources)}]" if outcome.sources else ""
         lines.append(f"  {side}: {outcome.describe()}{who}")
+    if d.eras and len(d.eras) < 2:
+        lines.append(f"  only on: {', '.join(d.eras)}")
     if d.reason:
         lines.append(f"  accepted: {d.reason}")
     return lines
@@ -25,15 +32,24 @@ def _difference_lines(label: str, d: Difference) -> list[str]:
 
 def render_text(result: VerifyResult) -> str:
     lines = [summary_line(result)]
+    for text in result.rejected:
+        lines.append(f"REJECTED {text}")
     for d in result.differences:
         lines += _difference_lines("DIFFERENT", d)
     for d in result.accepted:
         lines += _difference_lines("ACCEPTED", d)
     for text in result.stale_accepted:
-        lines.append(f"stale accepted difference (no longer differs): {text}")
+        lines.append(f"accepted line matches no difference (the request was not probed, or now routes the same): {text}")
     for note in result.notes:
         lines.append(f"note: {note}")
-    verdict = "routing differs: review the differences above" if result.differences else "same routing"
+    if result.rejected:
+        verdict = "Kong would reject the converted configuration (see REJECTED above)"
+    elif result.differences:
+        verdict = "routing differs: review the differences above"
+    elif result.probes == 0:
+        verdict = "nothing to compare (no HTTP routes)"
+    else:
+        verdict = "same routing"
     lines.append(f"result: {verdict}")
     return "\n".join(lines) + "\n"
 
@@ -48,6 +64,8 @@ def render_json(result: VerifyResult) -> str:
         "differences": [d.as_dict() for d in result.differences],
         "acceptedDifferences": [d.as_dict() for d in result.accepted],
         "staleAccepted": result.stale_accepted,
+        "rejected": result.rejected,
+        "kicVersions": list(result.eras),
         "notes": result.notes,
     }
     return json.dumps(data, indent=2) + "\n"

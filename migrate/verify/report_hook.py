@@ -25,12 +25,18 @@ def _side(outcome: Outcome) -> str:
 def add_verification(report: Report, before_docs: Sequence[SourceDoc], objects: Sequence[dict[str, Any]],
                      options: ConvertOptions) -> None:
     """Each routing difference becomes an `unconverted` entry (exit code 1); a summary line is always added."""
+    source_kic = (2, 12, 0) if options.source_kic_major < 3 else (3, 5, 13)
     result = verify(before_docs, objects, VerifyOptions(router_flavor=options.router_flavor,
-                                                        ingress_classes=options.ingress_classes))
+                                                        ingress_classes=options.ingress_classes,
+                                                        target_kic=options.target_kic, source_kic=source_kic))
     report.add(VERIFY_SOURCE, Status.INFO, "routing", summary_line(result))
+    for text in result.rejected:
+        report.add(VERIFY_SOURCE, Status.ERROR, "Kong configuration",
+                   f"Kong would reject what its controller builds from the output: {text}",
+                   "report this conversion: the output must load in Kong")
     for d in result.differences[:MAX_LISTED]:
         report.add(VERIFY_SOURCE, Status.UNCONVERTED, "routing",
-                   f"{d.request.describe()}: Kong {_side(d.before)}; Gateway API {_side(d.after)}",
+                   f"{d.request.describe()}: before {_side(d.before)}; after {_side(d.after)}",
                    "review this request: it is routed differently after the migration")
     if len(result.differences) > MAX_LISTED:
         report.add(VERIFY_SOURCE, Status.UNCONVERTED, "routing",
