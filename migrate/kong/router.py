@@ -56,6 +56,7 @@ from urllib.parse import urlsplit
 from migrate.convert.choices import RouterFlavor
 from migrate.kong import atc
 from migrate.kong.config import KongConfig, Plugin, Route, Service
+from migrate.kong.template import fill_template
 from migrate.kong.validate import HTTP_SUBSYSTEM, KongRejection, route_protocols, validate
 from migrate.verify.hostindex import HostIndex
 from migrate.verify.outcome import (
@@ -83,7 +84,6 @@ SCHEME_PROTOCOLS = {HTTP: frozenset({"http", "grpc", "ws"}), HTTPS: frozenset({"
 GRPC_PROTOCOLS = frozenset({"grpc", "grpcs"})
 # generated plugins whose whole effect is part of the outcome (not listed in Outcome.plugins)
 _EFFECT_PLUGINS = frozenset({"redirect", "request-termination"})
-_CAPTURE = re.compile(r"\$\(\s*uri_captures\s*\[\s*(?:(\d+)|[\"']([^\"']*)[\"'])\s*\]\s*\)")
 
 
 @dataclass(frozen=True)
@@ -414,7 +414,7 @@ class KongRouter:
     def _upstream_path(self, hit: _Hit, path: str, transformer: Plugin | None) -> str:
         template = _replace_uri(transformer)
         if template is not None:
-            return _fill(template, hit.captures)
+            return fill_template(template, hit.captures)
         route, service = hit.candidate.route, hit.candidate.service
         strip = bool(route.strip_path)
         base = service.path or "/"
@@ -537,22 +537,6 @@ def _replace_uri(p: Plugin | None) -> str | None:
     replace = p.config.get("replace")
     uri = replace.get("uri") if isinstance(replace, dict) else None
     return uri if isinstance(uri, str) and uri else None
-
-
-def _fill(template: str, match: re.Match[str] | None) -> str:
-    """request-transformer's template: `$(uri_captures[n])` / `$(uri_captures["name"])`; absent captures are
-    empty."""
-
-    def group(m: re.Match[str]) -> str:
-        if match is None:
-            return ""
-        key: int | str = int(m.group(1)) if m.group(1) is not None else m.group(2)
-        try:
-            return match.group(key) or ""
-        except IndexError:
-            return ""
-
-    return _CAPTURE.sub(group, template)
 
 
 def _redirect(p: Plugin, req: Request) -> tuple[int, str]:

@@ -1,4 +1,4 @@
-"""Routes (or listeners) indexed by the hosts they serve, so a probe only looks at its candidates."""
+"""Kong route candidates indexed by the hosts they serve, so a probe only looks at its candidates."""
 
 from __future__ import annotations
 

@@ -1,13 +1,13 @@
-"""The vocabulary both routing models share: a probe request, and what happens to it.
+"""The vocabulary of verify: a probe request, and what happens to it.
 
-Both models answer the same question for a `Request` — which backend (or redirect, or status) and with
-which upstream path and plugins — so the comparison is plain equality of `Outcome.key()`.  Sources
-(which object produced the answer) are carried for the report but never compared.
+Kong's router (`migrate.kong.router.KongRouter`) answers the same question for both sides of a `Request` —
+which backend (or redirect, or status) and with which upstream path and plugins — so the comparison is plain
+equality of `Outcome.key()`.  Sources (which object produced the answer) are carried for the report but never
+compared.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from math import gcd
 
@@ -110,28 +110,3 @@ def host_matches(pattern: str, host: str) -> bool:
     if pattern.endswith(".*"):  # Kong only: `example.*` matches any last label
         return host.startswith(pattern[:-1]) and len(host) > len(pattern) - 1
     return pattern == host
-
-
-def strip_prefix(path: str, matched_length: int) -> str:
-    """Kong's strip_path: drop the matched part of the path; the upstream path always starts with '/'."""
-    rest = path[matched_length:]
-    return rest if rest.startswith("/") else "/" + rest
-
-
-_CAPTURE_KONG = re.compile(r"\$\(uri_captures\[(\d+)\]\)")
-_CAPTURE_ANNOTATION = re.compile(r"\$(\d+|\$)")
-
-
-def substitute_captures(template: str, match: re.Match[str] | None, *, kong_syntax: bool) -> str:
-    """Fill `$n` (konghq.com/rewrite) or `$(uri_captures[n])` (request-transformer) from a regex match."""
-    pattern = _CAPTURE_KONG if kong_syntax else _CAPTURE_ANNOTATION
-
-    def group(m: re.Match[str]) -> str:
-        if m.group(1) == "$":
-            return "$"
-        n = int(m.group(1))
-        if match is None or n > (match.re.groups or 0):
-            return ""
-        return match.group(n) or ""
-
-    return pattern.sub(group, template)

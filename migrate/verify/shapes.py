@@ -1,10 +1,11 @@
-"""What a route asks of a request, in a form both models export so probes can be generated from either."""
+"""What a route asks of a request, as Kong's router exports it (`KongRouter.shapes`) so probes can be generated
+from both sides."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-PREFIX = "prefix"  # segment-agnostic string prefix (Kong) or PathPrefix (Gateway API)
+PREFIX = "prefix"  # a string prefix (a plain Kong path, ATC `^=`)
 EXACT = "exact"
 REGEX = "regex"
 
