@@ -117,14 +117,22 @@ def group_of(obj: Obj) -> str:
 
 def permitted_tos(store: Store, group: str, kind: str, namespace: str) -> dict[str, list[dict[str, Any]]]:
     """Namespace -> ReferenceGrant `to` entries whose grant has a `from` equal to (group, kind, namespace)."""
-    allowed: dict[str, list[dict[str, Any]]] = {}
-    for grant in store.list("ReferenceGrant"):
-        for frm in as_list(grant.spec.get("from")):
-            f = as_dict(frm)
-            if (str(f.get("group") or ""), str(f.get("kind") or ""), str(f.get("namespace") or "")) == (
-                    group, kind, namespace):
-                allowed.setdefault(grant.namespace, []).extend(as_dict(t) for t in as_list(grant.spec.get("to")))
-    return allowed
+    return _grants_by_from(store).get((group, kind, namespace), {})
+
+
+def _grants_by_from(store: Store) -> dict[tuple[str, str, str], dict[str, list[dict[str, Any]]]]:
+    """Every ReferenceGrant indexed by its `from` entries, built once per store (one scan, not one per route)."""
+    index = store.memo.get("grants-by-from")
+    if index is None:
+        index = {}
+        for grant in store.list("ReferenceGrant"):
+            tos = [as_dict(t) for t in as_list(grant.spec.get("to"))]
+            for frm in as_list(grant.spec.get("from")):
+                f = as_dict(frm)
+                key = (str(f.get("group") or ""), str(f.get("kind") or ""), str(f.get("namespace") or ""))
+                index.setdefault(key, {}).setdefault(grant.namespace, []).extend(tos)
+        store.memo["grants-by-from"] = index
+    return index
 
 
 def ref_allowed(allowed: dict[str, list[dict[str, Any]]], namespace: str, name: str, group: str, kind: str) -> bool:

@@ -68,8 +68,11 @@ class Obj:
 class Store:
     by_kind: dict[str, list[Obj]] = field(default_factory=dict)
     _index: dict[tuple[str, str, str], Obj] = field(default_factory=dict)
+    # derived indexes the translators build once per store (e.g. ReferenceGrants by `from`)
+    memo: dict[str, Any] = field(default_factory=dict)
 
     def add(self, raw: dict[str, Any], ref: SourceRef | None = None) -> None:
+        self.memo.clear()
         kind = str(raw.get("kind", ""))
         obj = Obj(raw, ref or SourceRef(kind=kind))
         self.by_kind.setdefault(kind, []).append(obj)

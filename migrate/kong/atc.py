@@ -28,6 +28,7 @@ input: `parse()` returns an `AtcError`.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from dataclasses import dataclass, field
@@ -142,15 +143,23 @@ def to_python_regex(pattern: str) -> str:
     return re.sub(r"(?<!\\)((?:\\\\)*)\\z", r"\1\\Z", pattern)
 
 
+@functools.lru_cache(maxsize=65536)
+def compile_python_regex(pattern: str) -> tuple[re.Pattern[str] | None, str | None]:
+    """(compiled, None) or (None, why) for a PCRE/Rust-spelled regex.  Cached: the same regexes come back in
+    every configuration `verify` translates (before and each KIC era), beyond `re`'s own small cache."""
+    try:
+        return re.compile(to_python_regex(pattern)), None
+    except (re.error, RecursionError, OverflowError, ValueError) as exc:
+        return None, f"invalid regex: {exc}"
+
+
+@functools.lru_cache(maxsize=65536)
 def compile_rust_regex(pattern: str) -> tuple[re.Pattern[str] | None, str | None]:
     """(compiled, None) or (None, why) for a regex the Rust engine must accept."""
     problem = rust_regex_problem(pattern)
     if problem:
         return None, problem
-    try:
-        return re.compile(to_python_regex(pattern)), None
-    except (re.error, RecursionError, OverflowError, ValueError) as exc:
-        return None, f"invalid regex: {exc}"
+    return compile_python_regex(pattern)
 
 
 # ----------------------------------------------------------------------------------------------------------

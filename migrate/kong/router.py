@@ -49,6 +49,7 @@ modelled; request paths are not normalised (percent-decoding, dot segments); reg
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -130,6 +131,10 @@ class _Candidate:
     expression: atc.Expr | None = None
     grpc_only: bool = False
     https_only: bool = False
+    # Every request path this candidate can match starts with this literal (prefilter; "" when unknown)
+    path_prefix: str = ""
+    # the host index already guarantees a host match (no host carries a port)
+    hosts_indexed: bool = False
 
 
 @dataclass(frozen=True)
@@ -145,15 +150,13 @@ class KongRouter:
 
     config: KongConfig
     flavor: RouterFlavor
-    rejections: list[KongRejection] = field(init=False)
     notes: list[str] = field(init=False, default_factory=list)
     _candidates: list[_Candidate] = field(init=False, default_factory=list)
     _index: HostIndex[_Candidate] = field(init=False, default_factory=HostIndex)
-    _sorted: dict[str, list[_Candidate]] = field(init=False, default_factory=dict)
+    _sorted: dict[str, _HostCandidates] = field(init=False, default_factory=dict)
     _cert_snis: frozenset[str] = field(init=False, default=frozenset())
 
     def __post_init__(self) -> None:
-        self.rejections = validate(self.config, self.flavor)
         snis: set[str] = set()
         for cert in self.config.certificates:
             snis.update(s.lower() for s in cert.snis if isinstance(s, str))
@@ -183,7 +186,8 @@ class KongRouter:
                 return []
             hosts = _expression_hosts(parsed)
             return [_Candidate(service, route, (-(route.priority or 0), *age), hosts=hosts or (),
-                               expression=parsed, grpc_only=grpc_only, https_only=https_only)]
+                               expression=parsed, grpc_only=grpc_only, https_only=https_only,
+                               path_prefix=_expression_path_prefix(parsed) or "")]
         hosts = tuple(_split_host(h) for h in route.hosts or [] if isinstance(h, str))
         methods = frozenset(str(m).upper() for m in route.methods or [])
         snis = frozenset(_strip_dot(str(s)).lower() for s in route.snis or [])
@@ -198,7 +202,9 @@ class KongRouter:
                    self.flavor == RouterFlavor.TRADITIONAL else
                    self._compat_key(route, hosts, headers, group, methods, snis, idx))
             out.append(_Candidate(service, route, key, hosts=hosts, paths=group, methods=methods,
-                                  headers=headers, snis=snis, grpc_only=grpc_only, https_only=https_only))
+                                  headers=headers, snis=snis, grpc_only=grpc_only, https_only=https_only,
+                                  path_prefix=_common_prefix([_path_literal(p) for p in group]) if group else "",
+                                  hosts_indexed=all(port is None for _, port in hosts)))
         return out
 
     def _path_groups(self, route: Route, paths: list[str]) -> list[tuple[_Path, ...]]:
@@ -224,10 +230,7 @@ class KongRouter:
 
     def _compile_path_regex(self, pattern: str) -> re.Pattern[str] | None:
         if self.flavor == RouterFlavor.TRADITIONAL:
-            try:
-                return re.compile(atc.to_python_regex(pattern))
-            except (re.error, RecursionError, OverflowError, ValueError):
-                return None
+            return atc.compile_python_regex(pattern)[0]
         rx, _ = atc.compile_rust_regex("^" + pattern)
         return rx
 
@@ -294,6 +297,11 @@ class KongRouter:
     # ------------------------------------------------------------------------------------------------
     # routing
 
+    @functools.cached_property
+    def rejections(self) -> list[KongRejection]:
+        """What Kong refuses in this configuration (computed on demand: `verify` validates separately)."""
+        return validate(self.config, self.flavor)
+
     def has_certificate(self, host: str) -> bool:
         """Kong's SNI lookup (kong/runloop/certificate.lua): exact, then `*.parent`, then `name.*`, then the `*`
         catch-all SNI."""
@@ -308,12 +316,14 @@ class KongRouter:
             return True
         return "*" in self._cert_snis  # a certificate for SNI `*` (a Gateway listener without hostname) serves all
 
-    def candidates(self, host: str) -> list[_Candidate]:
+    def candidates(self, host: str, path: str | None = None) -> list[_Candidate]:
+        """The host's candidates in priority order; with `path`, only those whose literal path prefix the path
+        has (the others cannot match it)."""
         found = self._sorted.get(host)
         if found is None:
-            found = sorted(self._index.lookup(host), key=lambda c: c.key)
+            found = _HostCandidates(sorted(self._index.lookup(host), key=lambda c: c.key))
             self._sorted[host] = found
-        return found
+        return found.ordered if path is None else found.for_path(path)
 
     def route(self, req: Request) -> Outcome:
         try:
@@ -326,7 +336,7 @@ class KongRouter:
             return Outcome(NO_TLS, detail="Kong has no certificate for this SNI; it serves its default one")
         path = req.path.partition("?")[0] or "/"
         ctx = self._context(req, path) if self.flavor == RouterFlavor.EXPRESSIONS else None
-        for cand in self.candidates(req.host):
+        for cand in self.candidates(req.host, path):
             hit = self._match(cand, req, path, ctx)
             if hit is not None:
                 return self._outcome(hit, req, path)
@@ -352,7 +362,7 @@ class KongRouter:
             if not atc.evaluate(c.expression, ctx, m):
                 return None
             return _Hit(c, m.path, m.captures)
-        if c.hosts and not any(_host_ok(h, port, req) for h, port in c.hosts):
+        if c.hosts and not c.hosts_indexed and not any(_host_ok(h, port, req) for h, port in c.hosts):
             return None
         if c.methods and req.method.upper() not in c.methods:
             return None
@@ -448,6 +458,93 @@ class KongRouter:
 
 # ----------------------------------------------------------------------------------------------------------
 # helpers
+
+
+class _HostCandidates:
+    """One host's candidates in priority order, bucketed by the literal prefix every path they match has, so a
+    probe only tries the candidates its path can satisfy (first match wins, so the order is kept)."""
+
+    def __init__(self, ordered: list[_Candidate]) -> None:
+        self.ordered = ordered
+        self.by_prefix: dict[str, list[int]] = {}
+        for i, c in enumerate(ordered):
+            self.by_prefix.setdefault(c.path_prefix, []).append(i)
+        self.lengths = sorted({len(k) for k in self.by_prefix})
+
+    def for_path(self, path: str) -> list[_Candidate]:
+        if len(self.by_prefix) == 1 and "" in self.by_prefix:
+            return self.ordered
+        picked: list[int] = []
+        for n in self.lengths:
+            if n > len(path):
+                break
+            picked.extend(self.by_prefix.get(path[:n], ()))
+        picked.sort()
+        return [self.ordered[i] for i in picked]
+
+
+_REGEX_META = frozenset(".^$*+?()[]{}|\\")
+
+
+def _regex_literal_prefix(pattern: str) -> str:
+    """The literal text every match of the start-anchored `pattern` begins with ("" when unsure)."""
+    if "|" in pattern or "(?" in pattern:
+        return ""  # alternation or inline flags: no safe common literal
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\" and i + 1 < len(pattern) and not pattern[i + 1].isalnum():
+            nxt = pattern[i + 2] if i + 2 < len(pattern) else ""
+            if nxt in ("*", "?", "{"):
+                break  # the escaped character is optional or repeated
+            out.append(pattern[i + 1])
+            i += 2
+            continue
+        if c in _REGEX_META:
+            break
+        nxt = pattern[i + 1] if i + 1 < len(pattern) else ""
+        if nxt in ("*", "?", "{"):
+            break
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def _path_literal(p: _Path) -> str:
+    return p.value if p.kind == PREFIX else _regex_literal_prefix(p.value)
+
+
+def _common_prefix(values: list[str]) -> str:
+    if not values:
+        return ""
+    first = min(values)
+    last = max(values)
+    n = 0
+    while n < len(first) and n < len(last) and first[n] == last[n]:
+        n += 1
+    return first[:n]
+
+
+def _expression_path_prefix(expr: atc.Expr) -> str | None:
+    """The literal prefix every request path satisfying `expr` has (None: no constraint found)."""
+    if isinstance(expr, atc.Predicate):
+        if expr.field != "http.path" or expr.transforms or not isinstance(expr.value, str):
+            return None
+        if expr.op in ("==", "^="):
+            return expr.value
+        if expr.op == "~" and expr.value.startswith("^"):
+            return _regex_literal_prefix(expr.value[1:]) or None
+        return None
+    if expr.op == "&&" and expr.right is not None:
+        found = [x for x in (_expression_path_prefix(expr.left), _expression_path_prefix(expr.right)) if x]
+        return max(found, key=len) if found else None
+    if expr.op == "||" and expr.right is not None:
+        left, right = _expression_path_prefix(expr.left), _expression_path_prefix(expr.right)
+        if left is None or right is None:
+            return None
+        return _common_prefix([left, right])
+    return None
 
 
 def upstream_uri_v0(base: str, postfix: str, req_uri: str, strip: bool) -> str:

@@ -21,7 +21,6 @@ kong/db/schema/typedefs.lua, kong/plugins/redirect/schema.lua; REFERENCE §5.5a)
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
@@ -65,11 +64,7 @@ def is_http_route(route: Route) -> bool:
 
 def pcre_regex_problem(pattern: str) -> str | None:
     """Why PCRE (the traditional router) refuses `pattern`, Python's `re` standing in for PCRE."""
-    try:
-        re.compile(atc.to_python_regex(pattern))
-    except (re.error, RecursionError, OverflowError, ValueError) as exc:
-        return f"invalid regex: {exc}"
-    return None
+    return atc.compile_python_regex(pattern)[1]
 
 
 def regex_problem(pattern: str, flavor: RouterFlavor) -> str | None:

@@ -14,6 +14,7 @@ Probes are deduplicated and sorted, so a run is deterministic.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -28,6 +29,7 @@ OTHER_METHODS = ("GET", "POST", "DELETE", "PATCH")
 UNLISTED_VALUE = "unlisted-value"
 
 
+@functools.lru_cache(maxsize=65536)
 def regex_sample(pattern: str, any_char: str = "x") -> str | None:
     """A string the start-anchored regex matches, built from its syntax tree; None when none was found.
     `any_char` stands for `.` (gRPC paths want the literal dot of `package.Service`)."""
@@ -197,4 +199,5 @@ def generate_probes(shapes: Iterable[RouteShape]) -> list[Request]:
                 for method in methods:
                     for headers in header_sets:
                         probes.add(_request(scheme, host, paths[0], method, headers))
-    return sorted(probes)
+    # a tuple key sorts several times faster than the dataclass's generated ordering
+    return sorted(probes, key=lambda r: (r.scheme, r.host, r.path, r.method, r.headers))
