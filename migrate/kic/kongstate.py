@@ -554,6 +554,17 @@ def get_upstreams(entries: list[Entry], ctx: Context) -> list[tuple[Upstream, En
     return out
 
 
+def _slices_by_service(store: Store) -> dict[tuple[str, str], list[Obj]]:
+    """EndpointSlices by (namespace, service name), built once per store."""
+    index = store.memo.get("slices-by-service")
+    if index is None:
+        index = {}
+        for sl in store.list("EndpointSlice"):
+            index.setdefault((sl.namespace, sl.labels.get("kubernetes.io/service-name", "")), []).append(sl)
+        store.memo["slices-by-service"] = index
+    return index
+
+
 def service_endpoints(svc: Obj, port: dict[str, Any], ctx: Context) -> list[tuple[str, int | None]]:
     """translate_upstreams.go getServiceEndpoints/getEndpoints: "addr:port" targets (weight unset)."""
     if svc.annotations.get("ingress.kubernetes.io/service-upstream") == "true" or class_parameters(ctx).get(
@@ -567,8 +578,7 @@ def service_endpoints(svc: Obj, port: dict[str, Any], ctx: Context) -> list[tupl
     port_name = as_str(port.get("name"))
     out: list[tuple[str, int | None]] = []
     seen: set[str] = set()
-    slices = [s for s in ctx.store.list("EndpointSlice") if s.namespace == svc.namespace
-              and s.labels.get("kubernetes.io/service-name") == svc.name]
+    slices = _slices_by_service(ctx.store).get((svc.namespace, svc.name), [])
     for protocol in sorted(protocols):
         for sl in slices:
             for p in map(as_dict, as_list(sl.raw.get("ports"))):
