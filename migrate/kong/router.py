@@ -50,7 +50,9 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -155,6 +157,8 @@ class KongRouter:
     _index: HostIndex[_Candidate] = field(init=False, default_factory=HostIndex)
     _sorted: dict[str, _HostCandidates] = field(init=False, default_factory=dict)
     _cert_snis: frozenset[str] = field(init=False, default=frozenset())
+    _host_signatures: dict[str, tuple[object, ...]] = field(init=False, default_factory=dict)
+    _candidate_signatures: dict[int, tuple[object, ...]] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         snis: set[str] = set()
@@ -441,6 +445,55 @@ class KongRouter:
         return upstream_uri_v0(base, postfix, path, strip and hit.matched is not None)
 
     # ------------------------------------------------------------------------------------------------
+    # equivalence
+
+    def host_signature(self, host: str) -> tuple[object, ...]:
+        """Everything that decides the outcome of any request to `host`: the certificate check, the global
+        plugins, and the host's candidates in priority order with every field matching and outcomes read.
+        Two routers with equal signatures for a host route every request to it alike (names, ages and
+        sources aside), so `verify` need not send those probes through both."""
+        found = self._host_signatures.get(host)
+        if found is None:
+            found = (self.has_certificate(host), _plugins_signature(self.config.plugins),
+                     tuple(_merge_adjacent(self._canonical_order(self.candidates(host)))))
+            self._host_signatures[host] = found
+        return found
+
+    def _canonical_order(self, ordered: list[_Candidate]) -> list[tuple[object, ...]]:
+        """Candidate signatures in routing order, except that candidates of equal priority (only their ages
+        tell them apart) whose literal path prefixes rule out a common request are put in a canonical order:
+        no request can match two of them, so their order changes nothing."""
+        out: list[tuple[object, ...]] = []
+        i = 0
+        while i < len(ordered):
+            j = i + 1
+            while j < len(ordered) and ordered[j].key[:-3] == ordered[i].key[:-3]:
+                j += 1
+            run = ordered[i:j]
+            sigs = [self._candidate_signature(c) for c in run]
+            if len(run) > 1 and _prefix_free([c.path_prefix for c in run]):
+                sigs.sort(key=repr)
+            out.extend(sigs)
+            i = j
+        return out
+
+    def _candidate_signature(self, c: _Candidate) -> tuple[object, ...]:
+        key = id(c)
+        found = self._candidate_signatures.get(key)
+        if found is None:
+            route, service = c.route, c.service
+            found = (
+                c.hosts, tuple((p.kind, p.value) for p in c.paths), tuple(sorted(c.methods)),
+                tuple((h.name, tuple(sorted(h.values)), tuple(rx.pattern for rx in h.regexes)) for h in c.headers),
+                tuple(sorted(c.snis)), str(c.expression) if c.expression is not None else None, c.grpc_only,
+                c.https_only, route.https_redirect_status_code, bool(route.strip_path), route.path_handling,
+                _plugins_signature(route.plugins), service.path or "/", _plugins_signature(service.plugins),
+                normalize_weights(list(service.backends)) if service.backends else (),
+            )
+            self._candidate_signatures[key] = found
+        return found
+
+    # ------------------------------------------------------------------------------------------------
     # probe shapes
 
     def shapes(self) -> list[RouteShape]:
@@ -545,6 +598,39 @@ def _expression_path_prefix(expr: atc.Expr) -> str | None:
             return None
         return _common_prefix([left, right])
     return None
+
+
+_METHODS_AT = 2  # position of the methods in a candidate signature
+
+
+def _prefix_free(prefixes: list[str]) -> bool:
+    """No prefix is empty or a prefix of another: paths matching one cannot match another."""
+    if any(not p for p in prefixes):
+        return False
+    ordered = sorted(prefixes)
+    return all(not b.startswith(a) for a, b in zip(ordered, ordered[1:], strict=False))
+
+
+def _merge_adjacent(signatures: Iterable[tuple[object, ...]]) -> list[tuple[object, ...]]:
+    """Neighbours in priority order that differ only in their methods act as one candidate with the union of
+    the methods (the first of them that matches gives the same outcome): KIC builds one Kong route per method
+    of an HTTPRoute, one route with all methods for an Ingress."""
+    out: list[tuple[object, ...]] = []
+    for sig in signatures:
+        if out:
+            prev = out[-1]
+            if (prev[_METHODS_AT] and sig[_METHODS_AT] and prev[:_METHODS_AT] == sig[:_METHODS_AT]
+                    and prev[_METHODS_AT + 1:] == sig[_METHODS_AT + 1:]):
+                methods = tuple(sorted(set(prev[_METHODS_AT]) | set(sig[_METHODS_AT])))  # type: ignore[call-overload]
+                out[-1] = (*prev[:_METHODS_AT], methods, *prev[_METHODS_AT + 1:])
+                continue
+        out.append(sig)
+    return out
+
+
+def _plugins_signature(plugins: list[Plugin]) -> tuple[object, ...]:
+    return tuple(sorted((p.name, _identity(p), json.dumps(p.config, sort_keys=True, default=str), p.enabled,
+                         tuple(p.protocols or ())) for p in plugins))
 
 
 def upstream_uri_v0(base: str, postfix: str, req_uri: str, strip: bool) -> str:
