@@ -298,7 +298,7 @@ def test_an_after_configuration_kong_rejects_fails_verify(tmp_path: Path) -> Non
         {"type": "RequestRedirect", "requestRedirect": {"scheme": "https", "statusCode": 301}}]}
     result = verify(docs(*before), [gw, route], VerifyOptions(target_kic=(3, 5, 7)))
     assert result.exit_code() == 1
-    assert result.rejected == ["KIC 3.5.7: plugin redirect on route httproute.apps.secure.0.0: config.location '/' "
+    assert result.rejected == ["after (KIC 3.5.7): plugin redirect on route httproute.apps.secure.0.0: config.location '/' "
                                "must be an absolute http(s) URL; Kong rejects the whole configuration (one invalid "
                                "entity fails the sync)"]
     b, a = tmp_path / "before.yaml", tmp_path / "after.yaml"
@@ -306,5 +306,25 @@ def test_an_after_configuration_kong_rejects_fails_verify(tmp_path: Path) -> Non
     a.write_text(dump_yaml_documents([gw, route], ""))
     cli = run_cli(["verify", "--before", str(b), "--after", str(a), "--kic-version", "3.5.7"])
     assert cli.exit_code == 1
-    assert "REJECTED KIC 3.5.7: plugin redirect on route httproute.apps.secure.0.0: config.location '/'" in cli.stdout
+    assert "REJECTED after (KIC 3.5.7): plugin redirect on route httproute.apps.secure.0.0: config.location '/'" in cli.stdout
     assert cli.stdout.endswith("result: Kong would reject the converted configuration (see REJECTED above)\n")
+
+
+def test_a_before_configuration_kong_rejects_is_a_failure_that_can_be_accepted(tmp_path: Path) -> None:
+    # snis with protocols http: Kong's route schema rejects today's route; verify says so and exits 1
+    before = tmp_path / "before.yaml"
+    before.write_text(dump_yaml_documents([ingress("sni", "a.example.com", [("/", "Prefix", "web")], annotations={
+        "konghq.com/snis": "a.example.com", "konghq.com/protocols": "http"})], ""))
+    after = tmp_path / "after.yaml"
+    after.write_text(dump_yaml_documents([{"apiVersion": "gateway.networking.k8s.io/v1", "kind": "GatewayClass",
+                                           "metadata": {"name": "kong"},
+                                           "spec": {"controllerName": KIC_GATEWAY_CONTROLLER}}], ""))
+    out = run_cli(["verify", "--before", str(before), "--after", str(after)])
+    assert out.exit_code == 1
+    [line] = [x for x in out.stdout.splitlines() if x.startswith("REJECTED before: route ")]
+    assert "'snis' can only be set when 'protocols' is" in line
+    accept = tmp_path / "accept.txt"
+    accept.write_text(f"{line} -- the route never loaded\n")
+    accepted = run_cli(["verify", "--before", str(before), "--after", str(after), "--accept", str(accept)])
+    assert "ACCEPTED REJECTED before: route" in accepted.stdout
+    assert "REJECTED before" not in accepted.stdout.replace("ACCEPTED REJECTED before", "")

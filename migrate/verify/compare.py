@@ -7,8 +7,9 @@ what the Gateway API specification says (REFERENCE §5.5a).
 
 The "after" side is checked for every KIC translation era the output must be right on: without a target,
 KIC 3.4.x/3.5.0-3.5.6 (HTTPRoutes get Kong's default protocols) and 3.5.7+ (protocols from the listeners).
-A configuration Kong would reject on the after side is a failure naming the entity and the rule: one
-rejected entity fails Kong's whole sync.
+A configuration Kong would reject, on either side, is a failure naming the entity and the rule: one rejected
+entity fails Kong's whole sync.  A rejected part of the before side is left out of the routing comparison
+(what KIC's fallback configuration does).
 """
 
 from __future__ import annotations
@@ -77,8 +78,9 @@ class VerifyResult:
     accepted: list[Difference] = field(default_factory=list)
     stale_accepted: list[str] = field(default_factory=list)  # accepted requests that no longer differ
     notes: list[str] = field(default_factory=list)
-    # Kong would refuse the after configuration: "entity: rule" per problem, with the era
+    # Kong would refuse a side's configuration: "before: <entity>: <why>" / "after (<era>): <entity>: <why>"
     rejected: list[str] = field(default_factory=list)
+    accepted_rejected: list[tuple[str, str]] = field(default_factory=list)  # (rejection, reason)
     sides: list[SideConfig] = field(default_factory=list)
     eras: tuple[str, ...] = ()
 
@@ -91,8 +93,9 @@ class VerifyResult:
 
 
 def parse_accepted(text: str) -> dict[str, str]:
-    """`REQUEST -- reason` per line (REQUEST as printed by verify, with or without its `DIFFERENT ` label);
-    `#` comments.  A reason is required."""
+    """`REQUEST -- reason` per line (REQUEST as printed by verify, with or without its `DIFFERENT ` label), or
+    `REJECTED <side>: <entity>: <why> -- reason` for a configuration Kong refuses; `#` comments.  A reason is
+    required."""
     out: dict[str, str] = {}
     for n, line in enumerate(text.splitlines(), 1):
         line = line.strip()
@@ -186,9 +189,11 @@ def verify(before_docs: Sequence[SourceDoc], after_objects: Sequence[dict[str, A
     before, afters, notes = translate_sides(before_docs, after_objects, options)
     result = VerifyResult(router_flavor=options.router_flavor.value, notes=notes,
                           sides=[before, *(side for _, side in afters)], eras=tuple(label for label, _ in afters))
+    rejected: list[str] = []
     for r in before.rejections:
-        result.notes.append(f"before: Kong rejects this part of today's configuration (left out of the "
-                            f"comparison): {r.describe()}")
+        # today's objects already build a configuration Kong refuses: a failure too (the part is left out of
+        # the routing comparison, as KIC's fallback configuration leaves it out)
+        rejected.append(f"before: {r.describe()}")
     for f in before.config.failures:
         result.notes.append(f"before: KIC refuses {f.origin}: {f.message}")
     seen_rejections: set[str] = set()
@@ -197,7 +202,15 @@ def verify(before_docs: Sequence[SourceDoc], after_objects: Sequence[dict[str, A
             text = r.describe()
             if text not in seen_rejections:
                 seen_rejections.add(text)
-                result.rejected.append(f"{label}: {text}")
+                rejected.append(f"after ({label}): {text}")
+    seen_accepted: set[str] = set()
+    for text in rejected:
+        key = f"REJECTED {text}"
+        if key in options.accepted:
+            seen_accepted.add(key)
+            result.accepted_rejected.append((text, options.accepted[key]))
+        else:
+            result.rejected.append(text)
         for f in side.config.failures:
             note = f"after ({label}): KIC refuses {f.origin}: {f.message}"
             if note not in result.notes:
@@ -220,7 +233,6 @@ def verify(before_docs: Sequence[SourceDoc], after_objects: Sequence[dict[str, A
         shapes.extend(router.shapes())
     probes = generate_probes(shapes)
     result.probes = len(probes)
-    seen_accepted: set[str] = set()
     for req in probes:
         # a host whose Kong routes are the same on both sides routes every request alike: skip the routing
         same = before_router.host_signature(req.host)

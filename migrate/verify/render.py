@@ -10,7 +10,8 @@ from migrate.verify.compare import Difference, VerifyResult
 def summary_line(result: VerifyResult) -> str:
     accepted = f" ({len(result.accepted)} accepted)" if result.accepted else ""
     eras = f", after side on {' and '.join(result.eras)}" if result.eras else ""
-    rejected = f", {len(result.rejected)} entities Kong would reject" if result.rejected else ""
+    n = len(result.rejected)
+    rejected = f", {n} {'entity' if n == 1 else 'entities'} Kong would reject" if n else ""
     if result.probes == 0:
         return (f"verify ({result.router_flavor} router{eras}): no HTTP route on either side, so no request was "
                 f"checked{rejected}")
@@ -34,6 +35,9 @@ def render_text(result: VerifyResult) -> str:
     lines = [summary_line(result)]
     for text in result.rejected:
         lines.append(f"REJECTED {text}")
+    for text, reason in result.accepted_rejected:
+        lines.append(f"ACCEPTED REJECTED {text}")
+        lines.append(f"  accepted: {reason}")
     for d in result.differences:
         lines += _difference_lines("DIFFERENT", d)
     for d in result.accepted:
@@ -42,8 +46,11 @@ def render_text(result: VerifyResult) -> str:
         lines.append(f"accepted line matches no difference (the request was not probed, or now routes the same): {text}")
     for note in result.notes:
         lines.append(f"note: {note}")
-    if result.rejected:
+    if any(r.startswith("after") for r in result.rejected):
         verdict = "Kong would reject the converted configuration (see REJECTED above)"
+    elif result.rejected:
+        verdict = "Kong rejects today's configuration (see REJECTED above); " + (
+            "and routing differs" if result.differences else "otherwise same routing")
     elif result.differences:
         verdict = "routing differs: review the differences above"
     elif result.probes == 0:
@@ -65,6 +72,7 @@ def render_json(result: VerifyResult) -> str:
         "acceptedDifferences": [d.as_dict() for d in result.accepted],
         "staleAccepted": result.stale_accepted,
         "rejected": result.rejected,
+        "acceptedRejected": [{"rejected": t, "acceptedBecause": r} for t, r in result.accepted_rejected],
         "kicVersions": list(result.eras),
         "notes": result.notes,
     }

@@ -31,9 +31,14 @@ def add_verification(report: Report, before_docs: Sequence[SourceDoc], objects: 
                                                         target_kic=options.target_kic, source_kic=source_kic))
     report.add(VERIFY_SOURCE, Status.INFO, "routing", summary_line(result))
     for text in result.rejected:
-        report.add(VERIFY_SOURCE, Status.ERROR, "Kong configuration",
-                   f"Kong would reject what its controller builds from the output: {text}",
-                   "report this conversion: the output must load in Kong")
+        if text.startswith("before"):
+            report.add(VERIFY_SOURCE, Status.ERROR, "Kong configuration",
+                       f"Kong rejects what its controller builds from today's objects: {text}",
+                       "fix the source object (see its entries): Kong's sync fails or skips it today")
+        else:
+            report.add(VERIFY_SOURCE, Status.ERROR, "Kong configuration",
+                       f"Kong would reject what its controller builds from the output: {text}",
+                       "report this conversion: the output must load in Kong")
     for d in result.differences[:MAX_LISTED]:
         report.add(VERIFY_SOURCE, Status.UNCONVERTED, "routing",
                    f"{d.request.describe()}: before {_side(d.before)}; after {_side(d.after)}",
