@@ -17,6 +17,7 @@ class SourceRef:
     file: str = ""
     index: int | None = None
     item: int | None = None
+    subitems: tuple[int, ...] = ()  # items of a List nested in `item`
 
     @property
     def object_id(self) -> str:
@@ -32,6 +33,8 @@ class SourceRef:
             loc += f"#{self.index}"
         if self.item is not None:
             loc += f".items[{self.item}]"
+        for sub in self.subitems:
+            loc += f".items[{sub}]"
         return loc
 
     def __str__(self) -> str:

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from ruamel.yaml import YAML
+from ruamel.yaml.constructor import SafeConstructor
 from ruamel.yaml.representer import SafeRepresenter
 from ruamel.yaml.resolver import VersionedResolver
 from ruamel.yaml.tag import Tag
@@ -111,8 +112,39 @@ class _CResolver(VersionedResolver):
             return version
 
 
+class Unsupported:
+    """A YAML value no Kubernetes manifest can hold (`!!binary`, `!!set`, `!!omap`, `!!pairs`): kept as this
+    marker, so the loader can name the field (instead of passing bytes or a set, whose order changes with
+    PYTHONHASHSEED, to the conversion)."""
+
+    __slots__ = ("tag", "line")
+
+    def __init__(self, tag: str, line: int) -> None:
+        self.tag = tag
+        self.line = line
+
+    def __repr__(self) -> str:
+        return f"<{self.tag} value at line {self.line}>"
+
+
+class _Constructor(SafeConstructor):
+    def construct_unsupported(self, node: Any) -> Unsupported:
+        tag = str(getattr(node.tag, "value", node.tag) or "")
+        short = "!!" + tag.rsplit(":", 1)[-1] if tag.startswith("tag:yaml.org,2002:") else tag
+        return Unsupported(short, node.start_mark.line + 1)
+
+    def construct_timestamp_text(self, node: Any) -> Any:
+        # kubectl's YAML reader (go-yaml into interface{}) keeps an unquoted date as the string it reads as.
+        return self.construct_scalar(node)
+
+
+for _tag in ("binary", "set", "omap", "pairs"):
+    _Constructor.add_constructor(f"tag:yaml.org,2002:{_tag}", _Constructor.construct_unsupported)
+_Constructor.add_constructor("tag:yaml.org,2002:timestamp", _Constructor.construct_timestamp_text)
+
 _LOADER = YAML(typ="safe", pure=False)
 _LOADER.Resolver = _CResolver
+_LOADER.Constructor = _Constructor
 _DUMPER = _safe_yaml()
 _STREAM_DUMPER = _safe_yaml()
 _STREAM_DUMPER.explicit_start = True

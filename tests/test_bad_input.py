@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import resource
 import subprocess
 import sys
@@ -93,3 +94,106 @@ def test_oversized_stdin_is_refused() -> None:
     result = run_cli(["convert", "-"], stdin="#" * (MAX_INPUT_BYTES + 1))
     assert result.exit_code == 2
     assert "<stdin>: input is" in result.stderr and "are refused" in result.stderr
+
+
+# --- generated inputs and output destinations (issues 13.1-13.3, 15.1, 15.2, 15.9) ---------------------
+
+EXAMPLE = str(REPO / "examples" / "ingress.yaml")
+GATEWAY = str(REPO / "golden" / "helm-values" / "seed-example" / "gateway.yaml")
+VALUES = str(REPO / "golden" / "check" / "all-programmed" / "values.yaml")
+
+
+@pytest.mark.parametrize("args", [
+    ["convert", "{deep}"],
+    ["helm-values", "{deep}"],
+    ["check", "{deep}", "--values", VALUES],
+    ["verify", "--before", "{deep}", "--after", GATEWAY],
+], ids=["convert", "helm-values", "check", "verify"])
+@pytest.mark.parametrize("depth", [100_000, 900, 300])
+def test_deeply_nested_json_is_refused(tmp_path: Path, args: list[str], depth: int) -> None:
+    deep = tmp_path / "deep.json"
+    deep.write_text('{"kind": "Ingress", "spec": ' + "[" * depth + "]" * depth + "}")
+    result = run_cli([a.replace("{deep}", str(deep)) for a in args])
+    assert result.exit_code == 2
+    assert f"{deep}" in result.stderr and "JSON nesting deeper than 200 levels" in result.stderr
+
+
+def test_fifo_and_process_substitution_inputs_are_read(tmp_path: Path) -> None:
+    import threading
+
+    fifo = tmp_path / "ingress.yaml"
+    os.mkfifo(fifo)
+    text = Path(EXAMPLE).read_bytes()
+    writer = threading.Thread(target=fifo.write_bytes, args=(text,))
+    writer.start()
+    result = run_cli(["convert", "--no-verify", str(fifo)])
+    writer.join(timeout=30)
+    assert result.exit_code == 0, result.stderr
+    assert "- shop.example.com" in result.stdout
+    # `<(kubectl get ingress -A -o yaml)` is a /dev/fd path to a pipe
+    proc = subprocess.run(["bash", "-c", f"{sys.executable} -m migrate convert --no-verify <(cat {EXAMPLE})"],
+                          cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "- shop.example.com" in proc.stdout
+
+
+def test_an_unreadable_sub_directory_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "ok").mkdir()
+    (tmp_path / "ok" / "ingress.yaml").write_text(Path(EXAMPLE).read_text())
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    (locked / "more.yaml").write_text("kind: Ingress\n")
+    real_scandir = os.scandir
+
+    def scandir(path: Any = ".") -> Any:  # root reads everything: simulate chmod 000
+        if Path(path) == locked:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    result = run_cli(["convert", "--no-verify", str(tmp_path)])
+    assert result.exit_code == 2
+    assert f"{locked}: cannot read directory: Permission denied" in result.stderr
+    assert "- shop.example.com" in result.stdout
+
+
+def test_a_special_file_inside_a_directory_is_named_not_read(tmp_path: Path) -> None:
+    (tmp_path / "ingress.yaml").write_text(Path(EXAMPLE).read_text())
+    os.mkfifo(tmp_path / "pipe.yaml")
+    result = run_cli(["convert", "--no-verify", str(tmp_path)])
+    assert result.exit_code == 2
+    assert f"{tmp_path / 'pipe.yaml'}: not a regular file: skipped" in result.stderr
+
+
+def _migrate(args: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "migrate", *args], cwd=REPO, text=True, timeout=300, **kwargs)
+
+
+def test_stdout_on_a_full_device_is_an_error() -> None:
+    with open("/dev/full", "w") as full:
+        proc = _migrate(["convert", "--no-verify", EXAMPLE], stdout=full, stderr=subprocess.PIPE)
+    assert proc.returncode == 2
+    assert "migrate: error: cannot write to stdout after 0 of" in proc.stderr
+    assert "No space left on device; the output is incomplete" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_stdout_cut_by_a_file_size_limit_is_an_error(tmp_path: Path) -> None:
+    out = tmp_path / "out.yaml"
+    with out.open("w") as fh:
+        proc = _migrate(["convert", "--no-verify", EXAMPLE], stdout=fh, stderr=subprocess.PIPE,
+                        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (1024, 1024)))
+    assert proc.returncode == 2, proc.stderr
+    assert "migrate: error: cannot write to stdout after 1024 of" in proc.stderr
+    assert "File too large; the output is incomplete" in proc.stderr
+
+
+def test_stdout_to_a_closed_pipe_ends_quietly() -> None:
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        proc = _migrate(["convert", "--no-verify", EXAMPLE], stdout=write_end, stderr=subprocess.PIPE)
+    finally:
+        os.close(write_end)
+    assert proc.returncode == 141
+    assert proc.stderr == ""

@@ -53,9 +53,52 @@ def read_inputs(paths: list[str], *, echo_errors: bool = True) -> LoadResult:
     return result
 
 
+EXIT_BROKEN_PIPE = 141  # what a shell reports for a command killed by SIGPIPE (128 + 13)
+
+
 def write_stdout(text: str) -> None:
-    sys.stdout.write(text)
-    sys.stdout.flush()
+    """Write all of `text` to stdout or fail: every short write is an error, never a silent truncation.
+
+    A full device (ENOSPC), a file-size limit (`ulimit -f`: EFBIG, or a write that stops short) or any other
+    write error is exit 2 with the reason; a reader that went away (`| head -1`) ends the run at once, quietly,
+    with the status a shell gives a process killed by SIGPIPE.
+    """
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # not a real file (tests capture output in memory)
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    import os
+
+    data = memoryview(text.encode("utf-8"))
+    total = len(data)
+    try:
+        sys.stdout.flush()
+        while data:
+            written = os.write(fd, data)
+            if written <= 0:
+                raise OSError(0, f"the write stopped after {total - len(data)} of {total} bytes")
+            data = data[written:]
+    except BrokenPipeError:
+        _quiet_exit_on_closed_pipe()
+    except OSError as exc:
+        done = total - len(data)
+        raise fail(f"cannot write to stdout after {done} of {total} bytes: {exc.strerror or exc}; "
+                   "the output is incomplete") from None
+
+
+def _quiet_exit_on_closed_pipe() -> None:
+    import os
+
+    # Nothing more can reach the reader; make the interpreter's final flush of stdout a no-op too.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
+    raise typer.Exit(EXIT_BROKEN_PIPE)
 
 
 @contextmanager
@@ -83,6 +126,11 @@ def write_output_dir(output_dir: Path, files: dict[str, str], force: bool,
     """Write `files` (names relative to `output_dir`) and `extra` (e.g. the --report file) all-or-nothing."""
     from migrate.fileio import write_files
 
-    targets = {output_dir / name: text for name, text in files.items()} | (extra or {})
+    targets = {output_dir / name: text for name, text in files.items()}
+    for path in extra or {}:
+        if path in targets:
+            raise fail(f"cannot write to {output_dir}: {path} is also one of the files --output-dir writes; "
+                       "refusing to write two outputs to it (pick another --report path)")
+    targets |= extra or {}
     with _write_errors(f"to {output_dir}"):
-        write_files(targets, force=force)
+        write_files(targets, force=force, marker_dir=output_dir)
