@@ -35,9 +35,29 @@ KONG_DEFAULTS: dict[str, Any] = {
         "stream": [],
     },
     "udpProxy": {"enabled": False, "type": "LoadBalancer", "stream": []},
-    "ingressController": {"enabled": True, "env": {}},
+    "ingressController": {"enabled": True, "env": {}, "admissionWebhook": {"enabled": True, "port": 8080}},
     "env": {},
+    "deployment": {"kong": {"enabled": True}},
+    # What else the proxy pod binds (charts/kong/values.yaml): admin, status, cluster, Kong Manager.
+    "admin": {"enabled": False, "http": {"enabled": False, "containerPort": 8001},
+              "tls": {"enabled": True, "containerPort": 8444}},
+    "status": {"enabled": True, "http": {"enabled": True, "containerPort": 8100},
+               "tls": {"enabled": False, "containerPort": 8543}},
+    "cluster": {"enabled": False, "tls": {"enabled": False, "containerPort": 8005}},
+    "enterprise": {"enabled": False, "portal": {"enabled": False}},
+    "manager": {"enabled": True, "http": {"enabled": True, "containerPort": 8002},
+                "tls": {"enabled": True, "containerPort": 8445}},
+    "portal": {"enabled": True, "http": {"enabled": True, "containerPort": 8003},
+               "tls": {"enabled": True, "containerPort": 8446}},
+    "portalapi": {"enabled": True, "http": {"enabled": True, "containerPort": 8004},
+                  "tls": {"enabled": True, "containerPort": 8447}},
 }
+# Kong's own default admin_gui_listen (Kong Manager) when the chart sets no KONG_ADMIN_GUI_LISTEN.
+KONG_MANAGER_DEFAULT = ((8002, "Kong Manager's default listen (admin_gui_listen, HTTP)"),
+                        (8445, "Kong Manager's default listen (admin_gui_listen, HTTPS)"))
+# The ingress-controller container the kong chart runs in the proxy pod (one network namespace).
+CONTROLLER_PORTS = ((10255, "the ingress controller's metrics port (cmetrics)"),
+                    (10254, "the ingress controller's health/status port (cstatus)"))
 
 
 @dataclass(frozen=True)
@@ -289,12 +309,98 @@ def _container_ports(kv: dict[str, Any]) -> list[ContainerPortFact]:
     return out
 
 
+def kong_deployed(values: dict[str, Any], chart: Chart) -> bool:
+    """`deployment.kong.enabled` (and the umbrella's `gateway.enabled`): false renders no Kong at all."""
+    if chart == Chart.INGRESS:
+        gw = values.get("gateway")
+        if isinstance(gw, dict) and gw.get("enabled") is False:
+            return False
+    kv = kong_values(values, chart)
+    dep = kv.get("deployment")
+    kong = dep.get("kong") if isinstance(dep, dict) else None
+    return not (isinstance(kong, dict) and not kong.get("enabled"))
+
+
+def _listen_ports(text: str) -> list[tuple[int, bool]]:
+    """(port, udp) of a Kong listen string as the chart or a user override spells it."""
+    out: list[tuple[int, bool]] = []
+    for raw in str(text).split(","):
+        tokens = raw.split()
+        if not tokens or tokens[0] == "off":
+            if tokens and tokens[0] == "off":
+                return []
+            continue
+        _, _, port = tokens[0].rpartition(":")
+        if port.isdigit():
+            out.append((int(port), "udp" in tokens[1:]))
+    return out
+
+
+def _block_ports(block: Any, what: str, need_enabled: bool = True) -> list[tuple[int, str]]:
+    if not isinstance(block, dict) or (need_enabled and not block.get("enabled")):
+        return []
+    out = []
+    for sub, kind in (("http", "HTTP"), ("tls", "HTTPS")):
+        entry = block.get(sub)
+        if isinstance(entry, dict) and entry.get("enabled") and _int(entry.get("containerPort")) is not None:
+            out.append((int(entry["containerPort"]), f"{what} ({kind} listen)"))
+    return out
+
+
+def pod_bound_ports(values: dict[str, Any], chart: Chart = Chart.KONG) -> dict[int, str]:
+    """TCP ports something other than the proxy binds in the Kong pod for these values: Kong's admin,
+    status, cluster and Kong Manager listens, and (kong chart) the ingress controller's container."""
+    kv = kong_values(values, chart)
+    raw_env = kv.get("env")
+    user_env: dict[str, Any] = raw_env if isinstance(raw_env, dict) else {}
+    out: dict[int, str] = {}
+
+    def add(port: int, what: str) -> None:
+        out.setdefault(port, what)
+
+    def listens(key: str, derived: list[tuple[int, str]], what: str) -> None:
+        if user_env.get(key) is not None:
+            for port, udp in _listen_ports(str(user_env[key])):
+                if not udp:
+                    add(port, f"{what} (env.{key})")
+        else:
+            for port, desc in derived:
+                add(port, desc)
+
+    # The admin listen is rendered even with admin.enabled false (on 127.0.0.1, which still takes the port).
+    listens("admin_listen", _block_ports(kv.get("admin"), "the admin API", need_enabled=False), "the admin API")
+    listens("status_listen", _block_ports(kv.get("status"), "the status endpoint"), "the status endpoint")
+    listens("cluster_listen", _block_ports(kv.get("cluster"), "the hybrid-mode cluster listen"), "the cluster listen")
+    enterprise: dict[str, Any] = kv["enterprise"] if isinstance(kv.get("enterprise"), dict) else {}
+    if enterprise.get("enabled"):
+        listens("admin_gui_listen", _block_ports(kv.get("manager"), "Kong Manager"), "Kong Manager")
+        portal = enterprise.get("portal")
+        if isinstance(portal, dict) and portal.get("enabled"):
+            listens("portal_gui_listen", _block_ports(kv.get("portal"), "the Dev Portal"), "the Dev Portal")
+            listens("portal_api_listen", _block_ports(kv.get("portalapi"), "the Dev Portal API"),
+                    "the Dev Portal API")
+    else:
+        listens("admin_gui_listen", list(KONG_MANAGER_DEFAULT), "Kong Manager")
+    ic: dict[str, Any] = kv["ingressController"] if isinstance(kv.get("ingressController"), dict) else {}
+    if chart == Chart.KONG and ic.get("enabled"):
+        hook = ic.get("admissionWebhook")
+        if isinstance(hook, dict) and hook.get("enabled") and _int(hook.get("port")) is not None:
+            add(int(hook["port"]), "the ingress controller's admission webhook "
+                "(ingressController.admissionWebhook.port)")
+        for port, what in CONTROLLER_PORTS:
+            add(port, what)
+    return out
+
+
 def render_chart(values: dict[str, Any], *, release: str = "kong", namespace: str = "kong",
                  chart: Chart = Chart.KONG) -> ChartFacts:
     """The proxy facts `helm template` renders for `values`; raises ChartRenderError where Helm fails."""
     kv = kong_values(values, chart)
     if not isinstance(kv.get("proxy"), dict):
         raise ChartRenderError("proxy is not a mapping")
+    if not kong_deployed(values, chart):
+        # A controller-only release: no Kong container, no proxy Services, nothing listens.
+        return ChartFacts(namespace, {}, (), (), (), ())
     env: dict[str, str] = {"KONG_PROXY_LISTEN": proxy_listen(kv), "KONG_STREAM_LISTEN": stream_listen(kv)}
     maps = port_maps(kv)
     if maps is not None:

@@ -172,24 +172,33 @@ def _stream_params(old: list[str], s: StreamPort, path: str, notes: list[str], r
     return params
 
 
+def _match(pool: list[tuple[str, Any]], s: StreamPort) -> int | None:
+    return next((i for i, (where, e) in enumerate(pool)
+                 if isinstance(e, dict) and s.port in (e.get("containerPort"), e.get("servicePort"))
+                 and _protocol_class(e, "UDP" if where == "udpProxy.stream" else "TCP") == s.protocol), None)
+
+
+def _apply_stream(entry: Any, s: StreamPort, path: str, notes: list[str], reset: bool) -> None:
+    entry["containerPort"] = s.port
+    entry["servicePort"] = s.port
+    entry["protocol"] = s.protocol
+    params = _stream_params(list(entry.get("parameters") or []), s, f"{path} entry {s.port}/{s.protocol}",
+                            notes, reset)
+    if (params or "parameters" in entry) and list(entry.get("parameters") or []) != params:
+        entry["parameters"] = params
+
+
 def _merge_streams(owner: Any, key: str, plan_ports: list[StreamPort], pool: list[tuple[str, Any]], path: str,
                    notes: list[str], reset: bool) -> None:
+    """--prune: the list becomes exactly the plan's entries (matching user entries reused, with their keys)."""
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
     old = owner.get(key)
     seq = CommentedSeq()
     for s in plan_ports:
-        match = next((i for i, (_, e) in enumerate(pool)
-                      if isinstance(e, dict) and s.port in (e.get("containerPort"), e.get("servicePort"))
-                      and _protocol_class(e, "TCP") == s.protocol), None)
+        match = _match(pool, s)
         entry = pool.pop(match)[1] if match is not None else CommentedMap()
-        entry["containerPort"] = s.port
-        entry["servicePort"] = s.port
-        entry["protocol"] = s.protocol
-        params = _stream_params(list(entry.get("parameters") or []), s, f"{path}{key} entry {s.port}/{s.protocol}",
-                                notes, reset)
-        if (params or "parameters" in entry) and list(entry.get("parameters") or []) != params:
-            entry["parameters"] = params
+        _apply_stream(entry, s, f"{path}{key}", notes, reset)
         seq.append(entry)
     if old is None and not seq:
         return
@@ -198,11 +207,112 @@ def _merge_streams(owner: Any, key: str, plan_ports: list[StreamPort], pool: lis
     owner[key] = seq
 
 
-def merge_values(text: str, plan: PortPlan, target: Target, *, reset_parameters: bool = False) -> MergeResult:
-    """`text` (a values file) with the plan's keys applied; raises MergeError for a file it cannot edit."""
+def _add_streams(proxy: Any, kong: Any, plan: PortPlan, kong_path: str, notes: list[str], reset: bool) -> bool:
+    """Additive: every plan entry is updated where the file has it, else appended to the plan's list; every
+    other entry stays where it is.  Returns whether a UDP listener's entry lives in udpProxy.stream."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    udp_node = kong.get("udpProxy") if isinstance(kong.get("udpProxy"), dict) else None
+    pool: list[tuple[str, Any]] = [("proxy.stream", e) for e in (proxy.get("stream") or [])]
+    pool += [("udpProxy.stream", e) for e in ((udp_node or {}).get("stream") or [])]
+    in_udp_proxy = False
+    separate = plan.separate_udp
+    for s in plan.streams:
+        match = _match(pool, s)
+        if match is not None:
+            where, entry = pool.pop(match)
+            _apply_stream(entry, s, f"{kong_path}{where}", notes, reset)
+            in_udp_proxy |= where == "udpProxy.stream"
+            continue
+        if s in separate:
+            owner = _map(kong, "udpProxy", kong_path)
+            if not _enabled(owner, False):
+                owner["enabled"] = True
+        else:
+            owner = proxy
+        if not isinstance(owner.get("stream"), list):
+            owner["stream"] = CommentedSeq()
+        entry = CommentedMap()
+        _apply_stream(entry, s, f"{kong_path}{'udpProxy' if s in separate else 'proxy'}.stream", notes, reset)
+        owner["stream"].append(entry)
+        in_udp_proxy |= s in separate
+    return in_udp_proxy
+
+
+def _refuse_aliases(root: Any, target: Target) -> None:
+    """An anchored, aliased or merge-key (`<<: *x`) node the merge would edit is shared with other keys:
+    editing it would change them too (another Service's port, say).  Refuse, naming the node."""
+    def check(node: Any, path: str) -> None:
+        if not isinstance(node, (dict, list)):
+            return
+        anchor = getattr(getattr(node, "anchor", None), "value", None)
+        if anchor:
+            raise MergeError(f"{path} is the YAML anchor &{anchor}: the merge would edit every place that uses "
+                             f"*{anchor} as well. Write {path} out in full (no anchor) and run again")
+        merged = getattr(node, "merge", None)
+        if merged:
+            raise MergeError(f"{path} takes keys from a YAML merge key (<<: *...): editing them would change the "
+                             f"anchored mapping and every other user of it. Write {path} out in full and run again")
+
+    kong_path = "".join(f"{p}." for p in target.kong_prefix)
+    kong = root
+    for p in target.kong_prefix:
+        check(kong.get(p) if isinstance(kong, dict) else None, p)
+        kong = kong.get(p) if isinstance(kong, dict) else None
+    if not isinstance(kong, dict):
+        return
+    check(kong, kong_path.rstrip(".") or "(the file)")
+    proxy = kong.get("proxy")
+    check(proxy, f"{kong_path}proxy")
+    if isinstance(proxy, dict):
+        for k in ("http", "tls", "stream"):
+            check(proxy.get(k), f"{kong_path}proxy.{k}")
+        for i, e in enumerate(proxy.get("stream") or []):
+            check(e, f"{kong_path}proxy.stream[{i}]")
+    udp = kong.get("udpProxy")
+    check(udp, f"{kong_path}udpProxy")
+    if isinstance(udp, dict):
+        check(udp.get("stream"), f"{kong_path}udpProxy.stream")
+        for i, e in enumerate(udp.get("stream") or []):
+            check(e, f"{kong_path}udpProxy.stream[{i}]")
+    check(kong.get("env"), f"{kong_path}env")
+    ctrl = root
+    cpath = ""
+    for p in target.controller_prefix:
+        ctrl = ctrl.get(p) if isinstance(ctrl, dict) else None
+        cpath += f"{p}."
+        check(ctrl, cpath.rstrip("."))
+    if isinstance(ctrl, dict):
+        ic = ctrl.get("ingressController")
+        check(ic, f"{cpath}ingressController")
+        if isinstance(ic, dict):
+            check(ic.get("env"), f"{cpath}ingressController.env")
+
+
+def _enabled(block: Any, default: bool) -> bool:
+    from generators.valuesfile import helm_bool
+
+    if not isinstance(block, dict) or "enabled" not in block or block["enabled"] is None:
+        return default
+    return helm_bool(block["enabled"])
+
+
+def merge_values(text: str, plan: PortPlan, target: Target, *, reset_parameters: bool = False,
+                 prune: bool = False) -> MergeResult:
+    """`text` (a values file) with the plan's keys applied; raises MergeError for a file it cannot edit.
+
+    Additive unless `prune`: listens and Service ports the file serves today stay (the same Kong serves the
+    Ingress-era objects); with `prune` the owned keys become exactly the plan's.
+    """
     from ruamel.yaml.comments import CommentedMap
     from ruamel.yaml.error import YAMLError
 
+    from generators.valuesfile import ValuesError, load_values
+
+    try:
+        load_values(text)  # Helm's reading (YAML 1.1), with the key and line of a duplicate
+    except ValuesError as exc:
+        raise MergeError(str(exc)) from None
     yaml = _rt()
     try:
         root = yaml.load(text) if text.strip() else None
@@ -211,6 +321,7 @@ def merge_values(text: str, plan: PortPlan, target: Target, *, reset_parameters:
     root = CommentedMap() if root is None else root
     if not isinstance(root, dict):
         raise MergeError("the values file is not a mapping")
+    _refuse_aliases(root, target)
     indent, offset = guess_indent(text)
     yaml.indent(mapping=indent, sequence=offset + 2, offset=offset)
 
@@ -226,34 +337,49 @@ def merge_values(text: str, plan: PortPlan, target: Target, *, reset_parameters:
     proxy = _map(kong, "proxy", kong_path)
     defaults = KONG_DEFAULTS["proxy"]
     _set(proxy, "enabled", True, True)
-    for block in ("http", "tls"):
+    for block, port in (("http", plan.http), ("tls", plan.https)):
+        if port is None and not prune:
+            continue  # additive: whatever the file serves on this block stays
         for k, v in want_kong["proxy"][block].items():
             if k != "parameters":
                 _set_path(proxy, (block, k), v, defaults[block].get(k))
+    if not prune and plan.http is None and plan.https is None and not _enabled(proxy.get("http"), True) \
+            and not _enabled(proxy.get("tls"), True):
+        # Stream ports ride on the proxy Service, which the chart renders only with http or tls enabled.
+        for k, v in want_kong["proxy"]["http"].items():
+            _set_path(proxy, ("http", k), v, defaults["http"].get(k))
     tls = proxy.get("tls") if isinstance(proxy.get("tls"), dict) else {}
     if "parameters" in tls and tls["parameters"] is None:
         tls["parameters"] = list(defaults["tls"]["parameters"])
         notes.append(f"{kong_path}proxy.tls.parameters: was null (the chart fails to render); set to [http2]")
-    if "overrideServiceTargetPort" in tls:
+    if "overrideServiceTargetPort" in tls and (plan.https is not None or prune):
         del tls["overrideServiceTargetPort"]
         notes.append(f"{kong_path}proxy.tls.overrideServiceTargetPort: removed (KIC reads HTTPS from the listen the "
                      "Service targets; an override can turn the HTTPS listener into HTTP)")
 
     udp_node = kong.get("udpProxy") if isinstance(kong.get("udpProxy"), dict) else None
-    pool: list[tuple[str, Any]] = [("proxy.stream", e) for e in (proxy.get("stream") or [])]
-    pool += [("udpProxy.stream", e) for e in ((udp_node or {}).get("stream") or [])]
-    _merge_streams(proxy, "stream", plan.proxy_streams, pool, f"{kong_path}proxy.", notes, reset_parameters)
-    if plan.separate_udp:
+    if prune:
+        pool: list[tuple[str, Any]] = [("proxy.stream", e) for e in (proxy.get("stream") or [])]
+        pool += [("udpProxy.stream", e) for e in ((udp_node or {}).get("stream") or [])]
+        _merge_streams(proxy, "stream", plan.proxy_streams, pool, f"{kong_path}proxy.", notes, reset_parameters)
+        udp_in_udp_proxy = bool(plan.separate_udp)
+        if plan.separate_udp:
+            udp = _map(kong, "udpProxy", kong_path)
+            _merge_streams(udp, "stream", plan.separate_udp, pool, f"{kong_path}udpProxy.", notes, reset_parameters)
+        elif udp_node is not None:
+            if udp_node.get("stream"):
+                udp_node["stream"] = []
+            _set(udp_node, "enabled", False, False)
+        for where, e in pool:
+            port = e.get("containerPort") if isinstance(e, dict) else e
+            notes.append(f"{kong_path}{where}: removed the entry for port {port} (--prune: no Gateway listener "
+                         "uses it)")
+    else:
+        udp_in_udp_proxy = _add_streams(proxy, kong, plan, kong_path, notes, reset_parameters)
+    if udp_in_udp_proxy:
         udp = _map(kong, "udpProxy", kong_path)
-        _set(udp, "enabled", True, False)
-        _merge_streams(udp, "stream", plan.separate_udp, pool, f"{kong_path}udpProxy.", notes, reset_parameters)
-    elif udp_node is not None:
-        if udp_node.get("stream"):
-            udp_node["stream"] = []
-        _set(udp_node, "enabled", False, False)
-    for where, e in pool:
-        port = e.get("containerPort") if isinstance(e, dict) else e
-        notes.append(f"{kong_path}{where}: removed the entry for port {port} (no Gateway listener uses it)")
+        if not _enabled(udp, False):
+            udp["enabled"] = True
 
     env = kong.get("env")
     if isinstance(env, dict):
@@ -263,19 +389,18 @@ def merge_values(text: str, plan: PortPlan, target: Target, *, reset_parameters:
                 notes.append(f"{kong_path}env.{key}: removed (it overrides the listens the chart derives from "
                              "proxy.*, so Kong would not listen where the Service sends traffic)")
 
-    _merge_controller(root, wanted, plan, target, notes)
+    _merge_controller(root, plan, target, notes, udp_in_udp_proxy, prune)
     for k, tail in tails.items():
         if k in root:
             attach_tail(root[k], tail)
     out = io.StringIO()
     yaml.dump(root, out)
-    from migrate.yamlio import load_yaml_stream
-
     merged_text = out.getvalue()
-    return MergeResult(merged_text, next(iter(load_yaml_stream(merged_text))) or {}, notes)
+    return MergeResult(merged_text, load_values(merged_text), notes)
 
 
-def _merge_controller(root: Any, wanted: dict[str, Any], plan: PortPlan, target: Target, notes: list[str]) -> None:
+def _merge_controller(root: Any, plan: PortPlan, target: Target, notes: list[str], publish_udp: bool,
+                      prune: bool) -> None:
     prefix = "".join(f"{p}." for p in target.controller_prefix)
     node = root
     for p in target.controller_prefix:
@@ -289,9 +414,8 @@ def _merge_controller(root: Any, wanted: dict[str, Any], plan: PortPlan, target:
     if plan.has_l4:
         gates = env.get("feature_gates")
         _set(env, "feature_gates", with_gate(str(gates or "")), None)
-    if plan.separate_udp:
+    if publish_udp:
         _set(env, "publish_service_udp", target.udp_service(), None)
-    elif "publish_service_udp" in env:
+    elif "publish_service_udp" in env and prune:
         del env["publish_service_udp"]
-        notes.append(f"{prefix}ingressController.env.publish_service_udp: removed (no separate UDP Service)")
-    del wanted
+        notes.append(f"{prefix}ingressController.env.publish_service_udp: removed (--prune: no separate UDP Service)")

@@ -20,6 +20,13 @@ L4_PROTOCOLS = ("TCP", "UDP", "TLS")
 KNOWN_PROTOCOLS = ("HTTP", "HTTPS", *L4_PROTOCOLS)
 # Ports Kong itself binds in the chart's default install besides the proxy: status and admin.
 RESERVED_PORTS = {8100: "the status listen (status.http)", 8444: "the admin API listen (admin.tls)"}
+
+
+def default_pod_ports(chart: str = "kong") -> tuple[tuple[int, str], ...]:
+    """TCP ports the rest of the Kong pod binds with the chart's defaults (see generators.chart.pod_bound_ports)."""
+    from generators.chart import Chart, pod_bound_ports
+
+    return tuple(sorted(pod_bound_ports({}, Chart(chart)).items()))
 PRIVILEGED_BELOW = 1024
 
 
@@ -81,6 +88,12 @@ class PlanOptions:
     http_container_port: int = 8000
     https_container_port: int = 8443
     udp_service: UdpService = UdpService.SAME
+    # TCP ports something else binds in the Kong pod (admin, status, Kong Manager, the controller's webhook
+    # and probes): None means the kong chart's defaults.
+    pod_ports: tuple[tuple[int, str], ...] | None = None
+
+    def bound(self) -> dict[int, str]:
+        return dict(self.pod_ports if self.pod_ports is not None else default_pod_ports())
 
 
 @dataclass(frozen=True)
@@ -187,6 +200,26 @@ def build_plan(gateways: list[Gateway], options: PlanOptions | None = None) -> P
                                 f"{port}: Kong serves them from different listens and the proxy Service can "
                                 f"expose port {port}/TCP only once", "move one of them to another port"))
 
+    # KIC maps a publish Service's ports to targetPorts by port number only, and the data plane's stream
+    # listens by port number only: a UDP port hides (or is hidden by) a same-numbered port of another kind.
+    for port in sorted(by_proto["UDP"]):
+        udp_uses = by_proto["UDP"][port]
+        if port in by_proto["TLS"]:
+            uses = by_proto["TLS"][port] + udp_uses
+            issues.append(Issue(Severity.ERROR, _uses_text(uses), f"TLS and UDP listeners share port {port}: Kong's "
+                                "controller keys the data plane's stream listens by port number, so the `udp` listen "
+                                f"and the `ssl` listen on {port} hide each other and one of the listeners is never "
+                                "Programmed (UnsupportedProtocol or PortUnavailable), on any Service",
+                                "move the UDP or the TLS listener to a port of its own"))
+        for proto in ("HTTP", "HTTPS"):
+            if port in by_proto[proto] and opts.udp_service == UdpService.SAME:
+                uses = by_proto[proto][port] + udp_uses
+                issues.append(Issue(Severity.ERROR, _uses_text(uses), f"{proto} and UDP listeners share port {port} on "
+                                    f"the proxy Service: Kong's controller maps Service ports to targetPorts by number "
+                                    f"only, so the UDP port {port} hides the {proto} one (UnsupportedProtocol)",
+                                    "pass --udp-service separate (the UDP port then has a Service of its own), or "
+                                    "move one of the listeners to another port"))
+
     http = _http_port(by_proto["HTTP"], opts.http_container_port)
     https = _http_port(by_proto["HTTPS"], opts.https_container_port)
     streams = tuple(
@@ -194,7 +227,13 @@ def build_plan(gateways: list[Gateway], options: PlanOptions | None = None) -> P
         for port, proto in sorted((p, proto) for proto in L4_PROTOCOLS for p in by_proto[proto])
     )
     issues += _container_port_issues(http, https, streams, opts)
-    if http is None and https is None:
+    if http is None and https is None and streams and opts.udp_service == UdpService.SEPARATE \
+            and all(st.protocol == "UDP" for st in streams):
+        issues.append(Issue(Severity.ERROR, _uses_text([u for st in streams for u in st.uses]),
+                            "only UDP listeners, with --udp-service separate: the proxy Service would have no "
+                            "ports at all, and Kubernetes rejects a Service without ports",
+                            "use --udp-service same (the UDP ports then go on the proxy Service)"))
+    elif http is None and https is None:
         issues.append(Issue(Severity.NOTE, "proxy.http", "no HTTP or HTTPS listener: proxy.http stays enabled with "
                             "servicePort 0 because the chart renders no proxy Service (and so none of its stream "
                             "ports) when proxy.http and proxy.tls are both disabled"))
@@ -211,6 +250,7 @@ def _http_port(by_port: dict[int, list[Use]], container_port: int) -> HttpPort |
 def _container_port_issues(http: HttpPort | None, https: HttpPort | None, streams: tuple[StreamPort, ...],
                            opts: PlanOptions) -> list[Issue]:
     issues: list[Issue] = []
+    bound = opts.bound()
     # Without HTTP and HTTPS listeners proxy.http still listens (servicePort 0), so its port stays taken.
     fixed = {"--http-container-port": opts.http_container_port if http is not None or https is None else None,
              "--https-container-port": opts.https_container_port if https is not None else None}
@@ -225,10 +265,10 @@ def _container_port_issues(http: HttpPort | None, https: HttpPort | None, stream
                 issues.append(Issue(Severity.ERROR, _uses_text(list(s.uses)), f"needs Kong to listen on container "
                                     f"port {s.port}, which is the {'HTTPS' if 'https' in flag else 'HTTP'} proxy's "
                                     "container port", f"pass {flag} with another free port (e.g. "
-                                    f"{_free_port(cport, streams)})"))
-        if s.port in RESERVED_PORTS and s.protocol == "TCP":
+                                    f"{_free_port(cport, streams, bound)})"))
+        if s.port in bound and s.protocol == "TCP":
             issues.append(Issue(Severity.ERROR, _uses_text(list(s.uses)), f"needs Kong to listen on {s.port}, which "
-                                f"the chart uses for {RESERVED_PORTS[s.port]}", "move the listener to another port"))
+                                f"the Kong pod already binds for {bound[s.port]}", "move the listener to another port"))
         if s.port < PRIVILEGED_BELOW:
             issues.append(Issue(Severity.WARNING, _uses_text(list(s.uses)), f"needs Kong to listen on container port "
                                 f"{s.port} (L4 listens must use the listener port), below {PRIVILEGED_BELOW}: "
@@ -236,6 +276,10 @@ def _container_port_issues(http: HttpPort | None, https: HttpPort | None, stream
                                 "use a listener port >= 1024, or give the proxy container the NET_BIND_SERVICE "
                                 "capability (or lower net.ipv4.ip_unprivileged_port_start)"))
     for flag, cport in fixed.items():
+        if cport is not None and cport in bound:
+            issues.append(Issue(Severity.ERROR, flag, f"container port {cport} is already bound in the Kong pod by "
+                                f"{bound[cport]}: Kong would fail to start", f"pass {flag} with another free port "
+                                f"(e.g. {_free_port(cport, streams, bound)})"))
         if cport is not None and cport < PRIVILEGED_BELOW:
             issues.append(Issue(Severity.WARNING, flag, f"container port {cport} is below {PRIVILEGED_BELOW}: Kong's "
                                 "image runs as a non-root user and cannot bind it by default",
@@ -243,8 +287,8 @@ def _container_port_issues(http: HttpPort | None, https: HttpPort | None, stream
     return issues
 
 
-def _free_port(start: int, streams: tuple[StreamPort, ...]) -> int:
-    taken = {s.port for s in streams} | set(RESERVED_PORTS) | {8000, 8443}
+def _free_port(start: int, streams: tuple[StreamPort, ...], bound: dict[int, str]) -> int:
+    taken = {s.port for s in streams} | set(RESERVED_PORTS) | set(bound) | {8000, 8443}
     port = start + 1
     while port in taken:
         port += 1

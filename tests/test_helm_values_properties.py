@@ -60,7 +60,7 @@ def test_round_trip_through_the_cli(tmp_path: Path, monkeypatch: Any) -> None:
     import json
 
     gw = {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway", "metadata": {"name": "g", "namespace": "n"},
-          "spec": {"listeners": [{"name": "h", "port": 80, "protocol": "HTTP"},
+          "spec": {"gatewayClassName": "kong", "listeners": [{"name": "h", "port": 80, "protocol": "HTTP"},
                                  {"name": "u", "port": 9902, "protocol": "UDP"}]}}
     Path("gw.yaml").write_text(json.dumps(gw))
     out = run_cli(["helm-values", "gw.yaml", "--udp-service", "separate"])

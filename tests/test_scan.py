@@ -486,7 +486,7 @@ def test_inexpressible_listeners_are_reported_and_no_values_written(cluster: Fak
     assert ("Helm values: Gateway kong/kong listener 'tcp-8444' (TCP 8444)", "needs-human") in levels
     assert ("Helm values", "needs-human") in levels
     text = (out / "report.txt").read_text()
-    assert "which the chart uses for the admin API listen (admin.tls)" in text
+    assert "which the Kong pod already binds for the admin API (HTTPS listen)" in text
     assert "the kong chart cannot express these listeners (1 error(s) above): no Helm values written" in text
     assert "Kong proxy Helm values for" not in text
     # helm-values refuses the same Gateways.

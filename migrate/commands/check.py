@@ -33,17 +33,28 @@ def render_table(rows: list[list[str]]) -> str:
     return "".join("  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() + "\n" for r in rows)
 
 
-def _listens_from_values(path: Path, chart: ChartOpt, release: str, namespace: str) -> tuple[list[Any], Any]:
+def _load_values(path: Path) -> dict[str, Any]:
+    from generators.valuesfile import TextStyle, ValuesError, load_values
+
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise fail(f"cannot read {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise fail(f"{path}: not UTF-8 text") from None
+    try:
+        return load_values(TextStyle.of(raw).decode(raw))
+    except ValuesError as exc:
+        raise fail(f"{path}: {exc}") from None
+
+
+def _listens_from_values(values: dict[str, Any], path: Path, chart: ChartOpt, release: str, namespace: str
+                         ) -> tuple[list[Any], Any]:
     from generators.chart import Chart, ChartRenderError, render_chart
     from generators.values import Target
     from migrate.kongstatus.fixes import FixContext
     from migrate.kongstatus.listens import kong_listens_from_values
-    from migrate.loader import load_inputs
 
-    loaded = load_inputs([str(path)])
-    if loaded.errors:
-        raise fail(str(loaded.errors[0]))
-    values = loaded.docs[0].obj if loaded.docs else {}
     try:
         facts = render_chart(values, release=release, namespace=namespace, chart=Chart(chart.value))
         listens = kong_listens_from_values(values, release=release, namespace=namespace, chart=chart.value)
@@ -88,6 +99,9 @@ def check(
     release: Annotated[str, typer.Option(help="Helm release name.")] = "kong",
     namespace: Annotated[str, typer.Option(help="Namespace Kong is installed in.")] = "kong",
     gateway: Annotated[str | None, typer.Option(help="Only this Gateway (NS/NAME).")] = None,
+    gateway_class: Annotated[list[str] | None, typer.Option(help="Kong's GatewayClass name (repeatable). Default: "
+                                                            "the input's GatewayClasses with KIC's controllerName, "
+                                                            "else kong.")] = None,
     output: Annotated[CheckFormat, typer.Option("-o", "--output", help="text table or json.")] = CheckFormat.TEXT,
 ) -> None:
     """Predict each Gateway listener's Accepted/Conflicted/ResolvedRefs/Programmed status under Kong.
@@ -95,19 +109,32 @@ def check(
     Exit codes: 0 every listener would be Programmed; 1 some listener would not (the fix is printed);
     2 usage or input errors.
     """
-    from migrate.kongstatus.fixes import fix_for
+    from migrate.kongstatus.dataplane import dataplane_problems
+    from migrate.kongstatus.fixes import fix_for, verified_fix
     from migrate.kongstatus.predict import predict_listener_status
 
     if (values_file is None) == (not service):
         raise fail("give either --values FILE or --service FILE (with --proxy-listen/--stream-listen)")
-    gateways, input_failed = load_gateways(inputs, gateway)
+    selected = load_gateways(inputs, gateway, gateway_class)
+    gateways, input_failed = selected.gateways, selected.input_failed
+    values: dict[str, Any] | None = None
     if values_file is not None:
-        listens, ctx = _listens_from_values(values_file, chart, release, namespace)
+        values = _load_values(values_file)
+        listens, ctx = _listens_from_values(values, values_file, chart, release, namespace)
     else:
         listens, ctx = _listens_from_services(service or [], proxy_listen, stream_listen)
     statuses = predict_listener_status(gateways, listens)
     failing = [s for s in statuses if not s.programmed]
-    fixes = {id(s): fix_for(s, listens, ctx) for s in failing}
+    fixes: dict[int, list[str]] = {}
+    for s in failing:
+        lines = fix_for(s, listens, ctx)
+        if values is not None and any(r in ("UnsupportedProtocol", "PortUnavailable") for r in s.reasons):
+            # Every values fix is re-run through the predictor: only a change that works is shown.
+            found, problem = verified_fix(s, gateways, values, chart.value, release, namespace)
+            lines = [f for f in lines if f.startswith("Gateway:")] + (found or [f"no single values change: {problem}"])
+        fixes[id(s)] = lines
+    problems = dataplane_problems(gateways, statuses, values, chart.value, release, namespace) \
+        if values is not None else []
 
     if output == CheckFormat.JSON:
         doc = {
@@ -116,6 +143,8 @@ def check(
             "listeners": [_json(s, fixes.get(id(s), [])) for s in statuses],
             "programmed": len(statuses) - len(failing),
             "total": len(statuses),
+            "dataPlane": [{"level": p.level, "subject": p.subject, "message": p.message, "fix": p.fix}
+                          for p in problems],
         }
         write_stdout(json.dumps(doc, indent=2) + "\n")
     else:
@@ -128,12 +157,15 @@ def check(
         for s in failing:
             text += f"\n{s.gateway} listener {s.listener.name!r} ({', '.join(s.reasons)}):\n"
             text += "".join(f"  fix: {f}\n" for f in fixes[id(s)])
+        for p in problems:
+            text += f"\n{p.level}: {p.subject}: {p.message}\n" + (f"  fix: {p.fix}\n" if p.fix else "")
         text += (f"\n{len(statuses) - len(failing)} of {len(statuses)} listener(s) would be Programmed. "
                  "certificateRefs are not resolved (no Secrets are read).\n")
         write_stdout(text)
     if input_failed:
         raise typer.Exit(EXIT_USAGE)
-    raise typer.Exit(EXIT_NEEDS_HUMAN if failing else 0)
+    broken = any(p.level == "error" for p in problems)
+    raise typer.Exit(EXIT_NEEDS_HUMAN if failing or broken else 0)
 
 
 def _json(status: Any, fixes: list[str]) -> dict[str, Any]:

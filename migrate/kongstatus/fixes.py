@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from migrate.kongstatus.listens import KongListen
 from migrate.kongstatus.predict import ListenerStatus
@@ -82,3 +83,162 @@ def fix_for(status: ListenerStatus, listens: list[KongListen], ctx: FixContext) 
         elif reason in ("UnsupportedProtocol", "PortUnavailable"):
             fixes.append(_values_fix(status, listens, ctx) if ctx.helm else _service_fix(status, listens))
     return fixes
+
+
+DELETE = object()
+
+
+@dataclass(frozen=True)
+class Change:
+    """One values change: `path` under the values root (prefixes applied), a value or DELETE."""
+
+    text: str
+    path: tuple[str, ...]
+    value: object
+
+
+def _apply(values: dict[str, Any], changes: list[Change]) -> dict[str, Any]:
+    import copy
+
+    out = copy.deepcopy(values)
+    for ch in changes:
+        node = out
+        for key in ch.path[:-1]:
+            if not isinstance(node.get(key), dict):
+                if ch.value is DELETE:
+                    break
+                node[key] = {}
+            node = node[key]
+        else:
+            if ch.value is DELETE:
+                node.pop(ch.path[-1], None)
+            elif ch.path[-1] == "stream" and isinstance(ch.value, dict):
+                stream: list[Any] = node["stream"] if isinstance(node.get("stream"), list) else []
+                node["stream"] = [e for e in stream if not (isinstance(e, dict) and ch.value.get("containerPort")
+                                                            in (e.get("containerPort"), e.get("servicePort")))]
+                node["stream"].append(ch.value)
+            else:
+                node[ch.path[-1]] = ch.value
+    return out
+
+
+def _get(values: Any, path: tuple[str, ...]) -> object:
+    node: object = values
+    for key in path:
+        if not isinstance(node, dict) or key not in node:
+            return None
+        node = node[key]
+    return node
+
+
+def candidate_changes(status: ListenerStatus, values: dict[str, Any], chart: str, release: str,
+                      namespace: str) -> list[Change]:
+    """The values changes that should make `status`'s listener Programmed: the listen itself, plus whatever
+    in the values keeps the chart or Kong's controller from seeing it."""
+    from generators.chart import Chart, kong_values, proxy_service_name, udp_service_name
+
+    c = Chart(chart)
+    kp: tuple[str, ...] = ("gateway",) if c == Chart.INGRESS else ()
+    cp: tuple[str, ...] = ("controller",) if c == Chart.INGRESS else ()
+    k = "".join(f"{p}." for p in kp)
+    ctl = "".join(f"{p}." for p in cp)
+    kv = kong_values(values, c)
+    lst = status.listener
+    proxy = kv.get("proxy") or {}
+    http, tls = proxy.get("http") or {}, proxy.get("tls") or {}
+    changes: list[Change] = []
+    if not ((kv.get("deployment") or {}).get("kong") or {}).get("enabled", True):
+        changes.append(Change(f"set {k}deployment.kong.enabled: true (the release renders no Kong proxy)",
+                              (*kp, "deployment", "kong", "enabled"), True))
+    if c == Chart.INGRESS and isinstance(values.get("gateway"), dict) and values["gateway"].get("enabled") is False:
+        changes.append(Change("set gateway.enabled: true", ("gateway", "enabled"), True))
+    if not proxy.get("enabled"):
+        changes.append(Change(f"set {k}proxy.enabled: true (false drops the proxy Service and its stream listens)",
+                              (*kp, "proxy", "enabled"), True))
+    env = kv.get("env") or {}
+    l4 = lst.protocol in ("TCP", "UDP", "TLS")
+    override = "stream_listen" if l4 else "proxy_listen"
+    if isinstance(env, dict) and env.get(override) is not None:
+        changes.append(Change(f"remove {k}env.{override} (it replaces the listens the chart derives from {k}proxy.*)",
+                              (*kp, "env", override), DELETE))
+    root = values.get(cp[0]) if cp else values
+    ic_env = _get(root, ("ingressController", "env")) if isinstance(root, dict) else None
+    svc = proxy_service_name(kv, release, c)
+    if isinstance(ic_env, dict) and ic_env.get("publish_service") and \
+            str(ic_env["publish_service"]) != f"{namespace}/{svc}":
+        changes.append(Change(f"remove {ctl}ingressController.env.publish_service (it points Kong's controller at "
+                              f"{ic_env['publish_service']}, not the proxy Service {namespace}/{svc})",
+                              (*cp, "ingressController", "env", "publish_service"), DELETE))
+    P = lst.port
+    if lst.protocol == "HTTP":
+        changes.append(Change(f"set {k}proxy.http.enabled: true and {k}proxy.http.servicePort: {P}",
+                              (*kp, "proxy", "http", "enabled"), True))
+        changes.append(Change("", (*kp, "proxy", "http", "servicePort"), P))
+    elif lst.protocol == "HTTPS":
+        changes.append(Change(f"set {k}proxy.tls.enabled: true and {k}proxy.tls.servicePort: {P}",
+                              (*kp, "proxy", "tls", "enabled"), True))
+        changes.append(Change("", (*kp, "proxy", "tls", "servicePort"), P))
+        if tls.get("overrideServiceTargetPort"):
+            changes.append(Change(f"remove {k}proxy.tls.overrideServiceTargetPort",
+                                  (*kp, "proxy", "tls", "overrideServiceTargetPort"), DELETE))
+        if not isinstance(tls.get("parameters", []), list):
+            changes.append(Change(f"set {k}proxy.tls.parameters: [http2]", (*kp, "proxy", "tls", "parameters"),
+                                  ["http2"]))
+    elif l4:
+        udp_proxy = kv.get("udpProxy") or {}
+        entry: dict[str, object] = {"containerPort": P, "servicePort": P, "protocol": "UDP" if lst.protocol == "UDP"
+                                    else "TCP"}
+        if lst.protocol == "TLS":
+            entry["parameters"] = ["ssl"]
+        published = ic_env.get("publish_service_udp") if isinstance(ic_env, dict) else None
+        udp_svc = f"{namespace}/{udp_service_name(kv, release, c)}"
+        in_udp_proxy = lst.protocol == "UDP" and any(
+            isinstance(e, dict) and P in (e.get("containerPort"), e.get("servicePort"))
+            for e in udp_proxy.get("stream") or []) and udp_proxy.get("enabled")
+        if in_udp_proxy and published != udp_svc:
+            changes.append(Change(f"set {ctl}ingressController.env.publish_service_udp: {udp_svc} (the chart does "
+                                  "not publish the UDP Service)",
+                                  (*cp, "ingressController", "env", "publish_service_udp"), udp_svc))
+        else:
+            flow = ", ".join(f"{key}: {'[ssl]' if key == 'parameters' else v}" for key, v in entry.items())
+            changes.append(Change(f"add {{{flow}}} to {k}proxy.stream (replacing any entry for port {P})",
+                                  (*kp, "proxy", "stream"), entry))
+        if not http.get("enabled") and not tls.get("enabled"):
+            changes.append(Change(f"set {k}proxy.http.enabled: true with {k}proxy.http.servicePort: 0 (the chart "
+                                  "renders the proxy Service, and so its stream ports, only with http or tls enabled)",
+                                  (*kp, "proxy", "http", "enabled"), True))
+            if http.get("servicePort") not in (None, 0):
+                pass
+            else:
+                changes.append(Change("", (*kp, "proxy", "http", "servicePort"), 0))
+    return changes
+
+
+def verified_fix(status: ListenerStatus, gateways: list[Any], values: dict[str, Any], chart: str,
+                 release: str, namespace: str) -> tuple[list[str], str]:
+    """(fix lines, problem): the values change that makes the listener Programmed, checked by running the
+    predictor on the changed values; no lines when no such change exists (or it would unprogram another
+    listener), with the reason."""
+    from generators.chart import ChartRenderError
+    from migrate.kongstatus.listens import kong_listens_from_values
+    from migrate.kongstatus.predict import predict_listener_status
+
+    changes = candidate_changes(status, values, chart, release, namespace)
+    try:
+        before = predict_listener_status(gateways, kong_listens_from_values(
+            values, release=release, namespace=namespace, chart=chart))
+        after = predict_listener_status(gateways, kong_listens_from_values(
+            _apply(values, changes), release=release, namespace=namespace, chart=chart))
+    except ChartRenderError:
+        return [], "the changed values would not render"
+    fixed = next((s for s in after if s.gateway == status.gateway and s.listener == status.listener), None)
+    if fixed is None or any(r in ("UnsupportedProtocol", "PortUnavailable") for r in fixed.reasons):
+        why = ", ".join(fixed.reasons) if fixed is not None else "?"
+        return [], (f"no values change found that programs it (after the obvious ones it is still {why}); "
+                    "run `migrate helm-values` on the Gateways with --values to derive the values")
+    broken = [a for b, a in zip(before, after, strict=True) if b.programmed and not a.programmed]
+    if broken:
+        names = ", ".join(f"{s.gateway} {s.listener.describe()}" for s in broken)
+        return [], (f"the values change that programs it would unprogram {names}: the Kong chart has one HTTP and "
+                    "one HTTPS port; put the listeners on the same port, or run a second Kong release")
+    return [ch.text for ch in changes if ch.text], ""

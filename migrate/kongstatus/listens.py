@@ -71,13 +71,18 @@ def kong_listens_from_services(services: Iterable[dict[str, Any]], proxy_listen:
     for svc in services:
         meta = svc.get("metadata") or {}
         key = f"{meta.get('namespace') or 'default'}/{meta.get('name') or ''}"
-        for p in (svc.get("spec") or {}).get("ports") or []:
-            port = p.get("port")
-            if not isinstance(port, int) or isinstance(port, bool) or port <= 0:
-                continue
-            raw_target = p.get("targetPort", port)
+        ports = [p for p in (svc.get("spec") or {}).get("ports") or [] if isinstance(p, dict)
+                 and isinstance(p.get("port"), int) and not isinstance(p.get("port"), bool) and p["port"] > 0]
+        # KIC maps servicePort -> targetPort by port number only (`portMapper`, a Go map filled in Service
+        # order): a TCP and a UDP port with the same number share the last one's targetPort.
+        mapper: dict[int, int] = {}
+        for p in ports:
+            raw_target = p.get("targetPort", p["port"])
             # A named targetPort is looked up as integer 0 by KIC, so it never matches a listen.
-            target = raw_target if isinstance(raw_target, int) and not isinstance(raw_target, bool) else 0
+            mapper[p["port"]] = raw_target if isinstance(raw_target, int) and not isinstance(raw_target, bool) else 0
+        for p in ports:
+            port = p["port"]
+            target = mapper[port]
             protocol = str(p.get("protocol") or "TCP")
             if stream.get(target):
                 protocol = "TLS"
@@ -96,4 +101,5 @@ def kong_listens_from_values(values: dict[str, Any], *, release: str = "kong", n
     facts = render_chart(values, release=release, namespace=namespace, chart=Chart(chart))
     published = [m for m in service_manifests(facts, release)
                  if f"{m['metadata']['namespace']}/{m['metadata']['name']}" in facts.publish_services]
-    return kong_listens_from_services(published, facts.env["KONG_PROXY_LISTEN"], facts.env["KONG_STREAM_LISTEN"])
+    return kong_listens_from_services(published, facts.env.get("KONG_PROXY_LISTEN", "off"),
+                                      facts.env.get("KONG_STREAM_LISTEN", "off"))
