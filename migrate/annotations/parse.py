@@ -170,8 +170,8 @@ def parse_plugins(value: str) -> list[PluginRef]:
 
 # Kong/kubernetes-ingress-controller internal/dataplane/kongstate/route.go: what KIC accepts for
 # snis (no wildcards) and host-aliases (a leading `*.` or trailing `.*` wildcard).
-_KONG_SNI = re.compile(r"^([a-zA-Z0-9]+(-[a-zA-Z0-9]+)*)+(\.([a-zA-Z0-9]+(-[a-zA-Z0-9]+)*))*$")
-_KONG_HOST = re.compile(r"^(\*\.)?([a-zA-Z0-9]+(-[a-zA-Z0-9]+)*)+(\.([a-zA-Z0-9]+(-[a-zA-Z0-9]+)*))*?(\.\*)?$")
+_KONG_SNI = re.compile(r"^([a-zA-Z0-9]+(-[a-zA-Z0-9]+)*)(\.([a-zA-Z0-9]+(-[a-zA-Z0-9]+)*))*$")
+_KONG_HOST = re.compile(r"^(\*\.)?([a-zA-Z0-9]+(-[a-zA-Z0-9]+)*)(\.([a-zA-Z0-9]+(-[a-zA-Z0-9]+)*))*?(\.\*)?$")
 
 
 def parse_snis(value: str) -> list[str]:

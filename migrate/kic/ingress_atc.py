@@ -110,8 +110,8 @@ INGRESS_DEFAULT_BACKEND_PRIORITY = 0
 L4_ROUTE_PRIORITY = 1
 
 # Kong host and SNI validity as KIC checks them (ingress_atc.go validHosts / validSNIs)
-VALID_HOST = re.compile(r"^(\*\.)?([a-zA-Z0-9]+(-[a-zA-Z0-9]+)*)+(\.([a-zA-Z0-9]+(-[a-zA-Z0-9]+)*))*?(\.\*)?$")
-VALID_SNI = re.compile(r"^([a-zA-Z0-9]+(-[a-zA-Z0-9]+)*)+(\.([a-zA-Z0-9]+(-[a-zA-Z0-9]+)*))*$")
+VALID_HOST = re.compile(r"^(\*\.)?([a-zA-Z0-9]+(-[a-zA-Z0-9]+)*)(\.([a-zA-Z0-9]+(-[a-zA-Z0-9]+)*))*?(\.\*)?$")
+VALID_SNI = re.compile(r"^([a-zA-Z0-9]+(-[a-zA-Z0-9]+)*)(\.([a-zA-Z0-9]+(-[a-zA-Z0-9]+)*))*$")
 VALID_METHOD = re.compile(r"^[A-Z]+$")
 HEADER_REGEX_PREFIX = "~*"
 CONTROLLER_REGEX_PREFIX = "/~"

@@ -132,8 +132,8 @@ def extract_headers(annotations: dict[str, str]) -> tuple[dict[str, list[str]], 
 VALID_PROTOCOLS = frozenset({"", "http", "https", "grpc", "grpcs", "ws", "wss", "tls", "tcp", "tls_passthrough"})
 VALID_METHOD = re.compile(r"\A[A-Z]+$")
 VALID_PATH_HANDLING = re.compile(r"v\d")
-VALID_SNI = re.compile(r"^([a-zA-Z0-9]+(-[a-zA-Z0-9]+)*)+(\.([a-zA-Z0-9]+(-[a-zA-Z0-9]+)*))*$")
-VALID_HOST = re.compile(r"^(\*\.)?([a-zA-Z0-9]+(-[a-zA-Z0-9]+)*)+(\.([a-zA-Z0-9]+(-[a-zA-Z0-9]+)*))*?(\.\*)?$")
+VALID_SNI = re.compile(r"^([a-zA-Z0-9]+(-[a-zA-Z0-9]+)*)(\.([a-zA-Z0-9]+(-[a-zA-Z0-9]+)*))*$")
+VALID_HOST = re.compile(r"^(\*\.)?([a-zA-Z0-9]+(-[a-zA-Z0-9]+)*)(\.([a-zA-Z0-9]+(-[a-zA-Z0-9]+)*))*?(\.\*)?$")
 REDIRECT_CODES = (426, 301, 302, 307, 308)
 
 

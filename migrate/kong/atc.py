@@ -32,6 +32,7 @@ import functools
 import ipaddress
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 STRING = "String"
 INT = "Int"
@@ -143,12 +144,127 @@ def to_python_regex(pattern: str) -> str:
     return re.sub(r"(?<!\\)((?:\\\\)*)\\z", r"\1\\Z", pattern)
 
 
+# Python's `re` backtracks; Kong's engines (PCRE with its match limits, the Rust crate) do not hang.  A regex
+# with a quantified group that holds another quantifier (`(.*a){28}`, `(a+)+`) can take exponential time, so
+# each match of such a regex gets this budget; one that runs out marks the regex as not evaluated for the rest
+# of the run (it matches nothing, and `verify` names it) instead of hanging.
+REGEX_BUDGET_SECONDS = 0.5
+# pattern -> why it was not evaluated, in this `verify` run (cleared before each) and ever in this process.
+unevaluated_regexes: dict[str, str] = {}
+_out_of_budget: dict[str, str] = {}
+
+
+def _has_repeat(items: Any, depth: int = 0) -> bool:
+    for op, av in items:
+        name = str(op)
+        if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") and av[1] > 1:
+            return True
+        subs: list[Any] = []
+        if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT", "SUBPATTERN", "ATOMIC_GROUP"):
+            subs = [av[-1]]
+        elif name == "BRANCH":
+            subs = list(av[1])
+        elif name in ("ASSERT", "ASSERT_NOT"):
+            subs = [av[1]]
+        if depth < 50 and any(_has_repeat(sub, depth + 1) for sub in subs):
+            return True
+    return False
+
+
+def _nested_repeat(items: Any, depth: int = 0) -> bool:
+    for op, av in items:
+        name = str(op)
+        if name in ("MAX_REPEAT", "MIN_REPEAT") and av[1] > 1 and _has_repeat(av[2]):
+            return True
+        subs: list[Any] = []
+        if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT", "SUBPATTERN", "ATOMIC_GROUP"):
+            subs = [av[-1]]
+        elif name == "BRANCH":
+            subs = list(av[1])
+        elif name in ("ASSERT", "ASSERT_NOT"):
+            subs = [av[1]]
+        if depth < 50 and any(_nested_repeat(sub, depth + 1) for sub in subs):
+            return True
+    return False
+
+
+@functools.lru_cache(maxsize=65536)
+def backtracking_hazard(pattern: str) -> bool:
+    """Whether `pattern` (Python spelling) nests quantifiers, the shape whose backtracking can explode."""
+    try:
+        import re._parser as sre_parse  # the stdlib's own regex parser
+
+        return _nested_repeat(list(sre_parse.parse(pattern)))
+    except (re.error, RecursionError, OverflowError, ValueError, TypeError, IndexError):
+        return True
+
+
+class _RegexBudget(BaseException):
+    pass
+
+
+class GuardedPattern:
+    """A compiled regex whose every match runs under REGEX_BUDGET_SECONDS (main thread: SIGALRM); a match that
+    runs out returns None and records the pattern in `unevaluated_regexes`."""
+
+    __slots__ = ("_rx", "pattern", "groups", "groupindex", "flags")
+
+    def __init__(self, rx: re.Pattern[str]) -> None:
+        self._rx = rx
+        self.pattern = rx.pattern
+        self.groups = rx.groups
+        self.groupindex = rx.groupindex
+        self.flags = rx.flags
+
+    def match(self, string: str, pos: int = 0) -> re.Match[str] | None:
+        return self._run(self._rx.match, string, pos)
+
+    def search(self, string: str, pos: int = 0) -> re.Match[str] | None:
+        return self._run(self._rx.search, string, pos)
+
+    def fullmatch(self, string: str, pos: int = 0) -> re.Match[str] | None:
+        return self._run(self._rx.fullmatch, string, pos)
+
+    def _run(self, fn: Any, string: str, pos: int) -> re.Match[str] | None:
+        import signal
+        import threading
+
+        if self.pattern in _out_of_budget:
+            unevaluated_regexes[self.pattern] = _out_of_budget[self.pattern]
+            return None
+        if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+            unevaluated_regexes[self.pattern] = "nested quantifiers, and no time budget can be set off the main thread"
+            return None
+
+        def expired(signum: int, frame: object) -> None:
+            raise _RegexBudget
+
+        previous = signal.signal(signal.SIGALRM, expired)
+        outer = signal.setitimer(signal.ITIMER_REAL, REGEX_BUDGET_SECONDS)
+        try:
+            return fn(string, pos)
+        except _RegexBudget:
+            why = f"nested quantifiers: one match took longer than {REGEX_BUDGET_SECONDS} s (catastrophic backtracking)"
+            unevaluated_regexes[self.pattern] = _out_of_budget[self.pattern] = why
+            return None
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+            if outer[0] > 0:  # someone else's timer: give it back what is left
+                signal.setitimer(signal.ITIMER_REAL, max(outer[0] - REGEX_BUDGET_SECONDS, 0.001), outer[1])
+
+
+def guard(rx: re.Pattern[str]) -> re.Pattern[str]:
+    """`rx`, matched under a time budget when its shape can backtrack catastrophically."""
+    return GuardedPattern(rx) if backtracking_hazard(rx.pattern) else rx  # type: ignore[return-value]
+
+
 @functools.lru_cache(maxsize=65536)
 def compile_python_regex(pattern: str) -> tuple[re.Pattern[str] | None, str | None]:
     """(compiled, None) or (None, why) for a PCRE/Rust-spelled regex.  Cached: the same regexes come back in
     every configuration `verify` translates (before and each KIC era), beyond `re`'s own small cache."""
     try:
-        return re.compile(to_python_regex(pattern)), None
+        return guard(re.compile(to_python_regex(pattern))), None
     except (re.error, RecursionError, OverflowError, ValueError) as exc:
         return None, f"invalid regex: {exc}"
 

@@ -251,7 +251,7 @@ class KongRouter:
                 literals = {v.lower() for v in vals}
                 if len(vals) == 1 and vals[0].startswith("~*"):
                     with contextlib.suppress(re.error, RecursionError, OverflowError, ValueError):
-                        regexes.append(re.compile(atc.to_python_regex(vals[0][2:])))
+                        regexes.append(atc.guard(re.compile(atc.to_python_regex(vals[0][2:]))))
             else:
                 for v in vals:
                     if v.startswith("~*"):

@@ -88,8 +88,11 @@ class VerifyResult:
     def different(self) -> int:
         return len(self.differences) + len(self.accepted)
 
+    # regexes Python's backtracking engine could not evaluate within the budget: pattern -> why
+    unevaluated: list[tuple[str, str]] = field(default_factory=list)
+
     def exit_code(self) -> int:
-        return 1 if self.differences or self.rejected else 0
+        return 1 if self.differences or self.rejected or self.unevaluated else 0
 
 
 def parse_accepted(text: str) -> dict[str, str]:
@@ -186,6 +189,9 @@ def verify(before_docs: Sequence[SourceDoc], after_objects: Sequence[dict[str, A
     """Compare how Kong routes the configuration KIC builds from `before_docs` (Ingresses and what they
     reference) with the one it builds from `after_objects` (Gateways, HTTPRoutes, ...), on generated probes."""
     options = options or VerifyOptions()
+    from migrate.kong import atc
+
+    atc.unevaluated_regexes.clear()
     before, afters, notes = translate_sides(before_docs, after_objects, options)
     result = VerifyResult(router_flavor=options.router_flavor.value, notes=notes,
                           sides=[before, *(side for _, side in afters)], eras=tuple(label for label, _ in afters))
@@ -257,4 +263,8 @@ def verify(before_docs: Sequence[SourceDoc], after_objects: Sequence[dict[str, A
         else:
             result.differences.append(Difference(req, want, differing[0][1], eras=eras))
     result.stale_accepted = sorted(set(options.accepted) - seen_accepted)
+    result.unevaluated = sorted(atc.unevaluated_regexes.items())
+    for pattern, why in result.unevaluated:
+        result.notes.append(f"NOT EVALUATED regex {pattern!r}: {why}; it was taken as matching nothing on both "
+                            "sides, so the requests it routes were not compared: check them by hand")
     return result

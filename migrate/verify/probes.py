@@ -29,18 +29,30 @@ OTHER_METHODS = ("GET", "POST", "DELETE", "PATCH")
 UNLISTED_VALUE = "unlisted-value"
 
 
-@functools.lru_cache(maxsize=65536)
 def regex_sample(pattern: str, any_char: str = "x") -> str | None:
     """A string the start-anchored regex matches, built from its syntax tree; None when none was found.
     `any_char` stands for `.` (gRPC paths want the literal dot of `package.Service`)."""
+    found = _regex_sample(pattern, any_char)
+    if isinstance(found, tuple):  # a regex matched under a time budget: checked on every run, so it is reported
+        text, rx = found
+        return text if rx.match(text) else None
+    return found
+
+
+@functools.lru_cache(maxsize=65536)
+def _regex_sample(pattern: str, any_char: str) -> str | None | tuple[str, Any]:
     try:
         import re._parser as sre_parse  # the stdlib's own regex parser
 
+        from migrate.kong.atc import GuardedPattern, guard
+
         tree = sre_parse.parse(pattern)
         text = _emit(list(tree)).replace(_ANY, any_char)
-        rx = re.compile(pattern)
+        rx = guard(re.compile(pattern))
     except (re.error, RecursionError, ValueError, TypeError, IndexError):
         return None
+    if isinstance(rx, GuardedPattern):
+        return text, rx
     return text if rx.match(text) else None
 
 

@@ -39,6 +39,11 @@ def add_verification(report: Report, before_docs: Sequence[SourceDoc], objects: 
             report.add(VERIFY_SOURCE, Status.ERROR, "Kong configuration",
                        f"Kong would reject what its controller builds from the output: {text}",
                        "report this conversion: the output must load in Kong")
+    for pattern, why in result.unevaluated:
+        report.add(VERIFY_SOURCE, Status.UNCONVERTED, "routing (regex not evaluated)",
+                   f"regex {pattern!r} could not be evaluated: {why}; the requests it routes were not compared",
+                   "check the routes using this regex by hand, or simplify it (no quantified group holding "
+                   "another quantifier)")
     for d in result.differences[:MAX_LISTED]:
         report.add(VERIFY_SOURCE, Status.UNCONVERTED, "routing",
                    f"{d.request.describe()}: before {_side(d.before)}; after {_side(d.after)}",
