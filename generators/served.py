@@ -143,3 +143,94 @@ def users_of(item: Served, uses: list[IngressUse], values_http: tuple[int | None
             if (item.protocol == "UDP") == (u.protocol == "UDP"):
                 out.append(u)
     return list(dict.fromkeys(out))
+
+
+PROXY_SERVICE = "(proxy Service)"
+
+
+def _label(item: Served, service: str) -> str:
+    return str(item).replace(PROXY_SERVICE, service)
+
+
+@dataclass
+class LiveKeep:
+    """What `scan` adds to a plan's values so that the live proxy keeps serving what it serves today."""
+
+    kept: list[tuple[str, Served]]  # (values path, what it serves): entries added for the live proxy
+    lost: list[Served]  # served today, not by the values (the chart cannot express both)
+
+
+def _int_target(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def served_live(ports: Iterable[tuple[int, Any, str]], proxy_listen: str | None, stream_listen: str | None
+                ) -> set[Served]:
+    """The live proxy Service's ports (as PROXY_SERVICE) and, when read, Kong's listens."""
+    out = served_from_service_ports(PROXY_SERVICE, ((p, t, proto) for p, t, proto in ports))
+    if proxy_listen is not None:
+        out |= _listens(proxy_listen, "proxy")
+    if stream_listen is not None:
+        out |= _listens(stream_listen, "stream")
+    return out
+
+
+def served_proxy_side(values: dict[str, Any], *, release: str, namespace: str, chart: Any) -> set[Served]:
+    """What the values serve, every Service port labelled PROXY_SERVICE (the scan reads one Service)."""
+    return {Served(s.kind, PROXY_SERVICE, s.port, s.protocol, s.target) if s.kind == "service" else s
+            for s in served_from_values(values, release=release, namespace=namespace, chart=chart)}
+
+
+def keep_live(values: dict[str, Any], plan: Any, kong_prefix: tuple[str, ...],
+              ports: list[tuple[int, Any, str]], proxy_listen: str | None, stream_listen: str | None) -> LiveKeep:
+    """Add to `values` (in place) the live proxy's Service ports and listens the plan does not use."""
+    proxy_l: dict[int, set[str]] = {}
+    stream_l: dict[int, set[str]] = {}
+    for text, into in ((proxy_listen, proxy_l), (stream_listen, stream_l)):
+        for raw in str(text or "").split(","):
+            tokens = raw.split()
+            if not tokens or tokens[0] == "off":
+                if tokens:
+                    break
+                continue
+            _, _, num = tokens[0].rpartition(":")
+            if num.isdigit():
+                into.setdefault(int(num), set()).update(tokens[1:])
+    if proxy_listen is None:
+        # Listens not read (no Deployment, or set from a reference): the chart's convention for the proxy.
+        for hp, ssl in ((plan.http, False), (plan.https, True)):
+            if hp is not None:
+                proxy_l[hp.container_port] = {"ssl"} if ssl else set()
+        proxy_l.setdefault(8000, set())
+        proxy_l.setdefault(8443, {"ssl", "http2"})
+    kong = values
+    for prefix in kong_prefix:
+        kong = kong[prefix]
+    proxy = kong["proxy"]
+    path = "".join(f"{x}." for x in kong_prefix) + "proxy"
+    kept: list[tuple[str, Served]] = []
+    used = {(s.port, s.protocol) for s in plan.streams}
+    for port, raw_target, protocol in ports:
+        target = _int_target(raw_target)
+        if target is None:
+            continue
+        item = Served("service", PROXY_SERVICE, port, protocol, str(raw_target))
+        if target in proxy_l and protocol == "TCP":
+            https = "ssl" in proxy_l[target]
+            block, planned = ("tls", plan.https) if https else ("http", plan.http)
+            if planned is None:
+                entry: dict[str, Any] = {"enabled": True, "servicePort": port, "containerPort": target}
+                if https:
+                    entry["parameters"] = [f for f in ("http2",) if f in proxy_l[target]]
+                proxy[block] = entry
+                kept.append((f"{path}.{block}", item))
+            continue
+        if (port, protocol) in used:
+            continue
+        flags = stream_l.get(target, set())
+        stream_entry: dict[str, Any] = {"containerPort": target, "servicePort": port, "protocol": protocol}
+        if "ssl" in flags:
+            stream_entry["parameters"] = ["ssl"]
+        proxy.setdefault("stream", []).append(stream_entry)
+        kept.append((f"{path}.stream[{len(proxy['stream']) - 1}]", item))
+    return LiveKeep(kept, [])

@@ -157,7 +157,8 @@ def scan(
         notes += _listener_check(snap, gateways)
     from migrate.scan.helm import detect_install, helm_values
 
-    helm = helm_values(gateways, detect_install(snap.proxy, chart.value if chart else None), conn.context)
+    helm = helm_values(gateways, detect_install(snap.proxy, chart.value if chart else None), conn.context,
+                       snap.proxy, snap.docs)
     notes += helm.notes
     if verify_routing:
         from migrate.verify.report_hook import add_verification

@@ -66,8 +66,15 @@ def _header(install: Install, gateways: list[Any], context: str) -> list[str]:
             f"{install.namespace}; Gateways: {', '.join(g.key for g in gateways)}"]
 
 
-def helm_values(gateway_objects: list[dict[str, Any]], install: Install, context: str) -> HelmValues:
-    """Port plan, values block, env strings and proxy Services, exactly as `migrate helm-values` derives them."""
+def _live_ports(proxy: LiveProxy) -> list[tuple[int, Any, str]]:
+    return [(p.port, p.target_port, p.protocol) for p in proxy.ports]
+
+
+def helm_values(gateway_objects: list[dict[str, Any]], install: Install, context: str,
+                live: LiveProxy | None = None, docs: list[Any] | None = None) -> HelmValues:
+    """Port plan, values block, env strings and proxy Services, exactly as `migrate helm-values` derives them,
+    plus whatever the live proxy (`live`) serves today that no planned listener uses: kept, never dropped.
+    `docs`: the scanned objects, to say which Ingress-era objects still use a kept port."""
     from generators.chart import Chart, ChartRenderError, controller_env, render_chart
     from generators.output import render_env, render_services, render_values, values_comments
     from generators.plan import build_plan
@@ -95,6 +102,9 @@ def helm_values(gateway_objects: list[dict[str, Any]], install: Install, context
         return out
     target = Target(Chart(install.chart), install.release, install.namespace)
     values = plan_values(plan, target)
+    comments = values_comments(plan, target, target.udp_service())
+    if live is not None and not _keep_live(out, values, comments, plan, target, live, docs or []):
+        return out
     try:
         facts = render_chart(values, release=install.release, namespace=install.namespace, chart=target.chart)
     except ChartRenderError as exc:
@@ -113,7 +123,7 @@ def helm_values(gateway_objects: list[dict[str, Any]], install: Install, context
     header = _header(install, gateways, context)
     gates = controller_env(values, target.chart).get("feature_gates")
     out.files = {
-        VALUES_FILE: render_values(values, values_comments(plan, target, target.udp_service()), header),
+        VALUES_FILE: render_values(values, comments, header),
         ENV_FILE: render_env(facts, str(gates) if gates else None,
                              [*header, "Environment the chart renders for these values"]),
         SERVICES_FILE: render_services(facts, [*header, "Kong proxy Service(s) for these values (installs "
@@ -122,3 +132,49 @@ def helm_values(gateway_objects: list[dict[str, Any]], install: Install, context
     out.notes.append(Note("info", SUBJECT, f"{install.chart} chart, release {install.release} in namespace "
                           f"{install.namespace} ({install.how})"))
     return out
+
+
+def _keep_live(out: HelmValues, values: dict[str, Any], comments: dict[str, list[str]], plan: Any, target: Any,
+               live: LiveProxy, docs: list[Any]) -> bool:
+    """Add what the live proxy serves and the plan does not use; False (and notes) when something it serves
+    could not be kept (the chart has one HTTP and one HTTPS port)."""
+    from generators.served import (
+        PROXY_SERVICE,
+        _label,
+        ingress_era_uses,
+        keep_live,
+        served_live,
+        served_proxy_side,
+        users_of,
+    )
+
+    ports = _live_ports(live)
+    proxy_listen = live.env.get("KONG_PROXY_LISTEN") or None
+    stream_listen = live.env.get("KONG_STREAM_LISTEN") or None
+    keep = keep_live(values, plan, target.kong_prefix, ports, proxy_listen, stream_listen)
+    service = f"{live.namespace}/{live.service}"
+    uses = ingress_era_uses(docs)
+    http_ports = tuple(next((int(t) for p, t, proto in ports if isinstance(t, int) and proto == "TCP"
+                             and p == want), None) for want in (80, 443))
+
+    def who(item: Any) -> str:
+        users = users_of(item, uses, http_ports)  # type: ignore[arg-type]
+        return ("still used by " + ", ".join(str(u) for u in users)) if users else \
+            "no scanned Ingress-era object uses it"
+
+    for path, item in keep.kept:
+        text = _label(item, service)
+        comments[path] = [*comments.get(path, []), f"Kept: the live proxy serves {text} today; no planned Gateway "
+                          f"listener uses it ({who(item)})"]
+        out.notes.append(Note("info", f"{SUBJECT}: {text}", f"kept: the live proxy serves it and no planned Gateway "
+                              f"listener uses it; {who(item)}", "remove it from the values once nothing uses it"))
+    kw = {"release": target.release, "namespace": target.namespace, "chart": target.chart}
+    lost = sorted(served_live(ports, proxy_listen, stream_listen) - served_proxy_side(values, **kw))
+    for item in lost:
+        out.notes.append(Note("needs-human", f"{SUBJECT}: {_label(item, service)}", "the live proxy serves it, but the "
+                              f"values the planned Gateways need would not ({who(item)}): applying them would cut "
+                              "that traffic; no Helm values written",
+                              "put the planned listener on the port served today, or run migrate helm-values "
+                              "--values <current values> --prune once nothing uses it"))
+    del PROXY_SERVICE
+    return not lost
