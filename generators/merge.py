@@ -204,6 +204,8 @@ def _merge_streams(owner: Any, key: str, plan_ports: list[StreamPort], pool: lis
         return
     if isinstance(old, list) and len(old) == len(seq) and all(a is b for a, b in zip(old, seq, strict=True)):
         return  # unchanged: keep the user's sequence and its comments
+    if not seq and hasattr(owner, "ca"):
+        owner.ca.items.pop(key, None)  # the comments of the removed entries go with them
     owner[key] = seq
 
 
@@ -370,10 +372,6 @@ def merge_values(text: str, plan: PortPlan, target: Target, *, reset_parameters:
             if udp_node.get("stream"):
                 udp_node["stream"] = []
             _set(udp_node, "enabled", False, False)
-        for where, e in pool:
-            port = e.get("containerPort") if isinstance(e, dict) else e
-            notes.append(f"{kong_path}{where}: removed the entry for port {port} (--prune: no Gateway listener "
-                         "uses it)")
     else:
         udp_in_udp_proxy = _add_streams(proxy, kong, plan, kong_path, notes, reset_parameters)
     if udp_in_udp_proxy:

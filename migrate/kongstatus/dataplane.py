@@ -32,7 +32,7 @@ def _listen_flags(text: str) -> dict[int, set[str]]:
 
 def dataplane_problems(gateways: list[Any], statuses: list[Any], values: dict[str, Any] | None, chart: str,
                        release: str, namespace: str) -> list[Problem]:
-    from generators.chart import Chart, ChartRenderError, controller_env, render_chart
+    from generators.chart import Chart, ChartRenderError, controller_env, kong_values, render_chart
 
     problems: list[Problem] = []
     for g in gateways:
@@ -51,6 +51,8 @@ def dataplane_problems(gateways: list[Any], statuses: list[Any], values: dict[st
     k = "gateway." if c == Chart.INGRESS else ""
     ctl = "controller." if c == Chart.INGRESS else ""
     stream = _listen_flags(facts.env.get("KONG_STREAM_LISTEN", "off"))
+    kenv = kong_values(values, c).get("env")
+    override = isinstance(kenv, dict) and kenv.get("stream_listen") is not None
     published = {f"{facts.namespace}/{s.name}": s for s in facts.services}
     l4 = [s for s in statuses if s.programmed and s.listener.protocol in ("TCP", "UDP", "TLS")]
     for st in l4:
@@ -76,6 +78,12 @@ def dataplane_problems(gateways: list[Any], statuses: list[Any], values: dict[st
                                     f"{port.target_port} (KONG_STREAM_LISTEN): the traffic is refused",
                                     f"add the {k}proxy.stream entry for port {lst.port} (or drop the env override "
                                     f"{k}env.stream_listen)"))
+        elif (proto == "UDP") != ("udp" in flags) and override:
+            problems.append(Problem("error", where, f"Programmed, but Kong's stream listen on {port.target_port} is "
+                                    f"{'TCP' if proto == 'UDP' else 'UDP'} ({'no' if proto == 'UDP' else 'a'} `udp` "
+                                    f"flag, from {k}env.stream_listen) while the Service port is {proto}: the traffic "
+                                    "is refused", f"remove {k}env.stream_listen (the chart derives the listens from "
+                                    f"{k}proxy.stream, with `udp` for protocol UDP)"))
         elif (proto == "UDP") != ("udp" in flags):
             problems.append(Problem("error", where, f"Programmed, but Kong's stream listen on {port.target_port} is "
                                     f"{'TCP' if proto == 'UDP' else 'UDP'} ({'no' if proto == 'UDP' else 'a'} `udp` "

@@ -170,6 +170,21 @@ def candidate_changes(status: ListenerStatus, values: dict[str, Any], chart: str
                               f"{ic_env['publish_service']}, not the proxy Service {namespace}/{svc})",
                               (*cp, "ingressController", "env", "publish_service"), DELETE))
     P = lst.port
+    stream_now = [e for e in proxy.get("stream") or [] if isinstance(e, dict)]
+    hiding = [e for e in stream_now if e.get("servicePort") == P and e.get("protocol") == "UDP"]
+    if lst.protocol in ("HTTP", "HTTPS") and hiding:
+        # KIC maps the proxy Service's ports to targetPorts by number only: the UDP port hides this one.
+        udp_proxy_now = kv.get("udpProxy") or {}
+        udp_svc = f"{namespace}/{udp_service_name(kv, release, c)}"
+        changes.append(Change(f"move the UDP entry for port {P} from {k}proxy.stream to {k}udpProxy.stream with "
+                              f"{k}udpProxy.enabled: true and {ctl}ingressController.env.publish_service_udp: "
+                              f"{udp_svc} (Kong's controller maps a Service's ports to targetPorts by number only, "
+                              f"so UDP {P} on the proxy Service hides {lst.protocol} {P})",
+                              (*kp, "proxy", "stream"), [e for e in stream_now if e not in hiding]))
+        changes.append(Change("", (*kp, "udpProxy", "stream"),
+                              [*(udp_proxy_now.get("stream") or []), *hiding]))
+        changes.append(Change("", (*kp, "udpProxy", "enabled"), True))
+        changes.append(Change("", (*cp, "ingressController", "env", "publish_service_udp"), udp_svc))
     if lst.protocol == "HTTP":
         changes.append(Change(f"set {k}proxy.http.enabled: true and {k}proxy.http.servicePort: {P}",
                               (*kp, "proxy", "http", "enabled"), True))
@@ -241,4 +256,27 @@ def verified_fix(status: ListenerStatus, gateways: list[Any], values: dict[str, 
         names = ", ".join(f"{s.gateway} {s.listener.describe()}" for s in broken)
         return [], (f"the values change that programs it would unprogram {names}: the Kong chart has one HTTP and "
                     "one HTTPS port; put the listeners on the same port, or run a second Kong release")
-    return [ch.text for ch in changes if ch.text], ""
+    # Keep only the changes that matter: a group (a described change and its silent companions) goes when the
+    # listener is still fixed without it.
+    groups: list[list[Change]] = []
+    for ch in changes:
+        if ch.text or not groups:
+            groups.append([ch])
+        else:
+            groups[-1].append(ch)
+
+    def works(chosen: list[list[Change]]) -> bool:
+        flat = [ch for g in chosen for ch in g]
+        try:
+            res = predict_listener_status(gateways, kong_listens_from_values(
+                _apply(values, flat), release=release, namespace=namespace, chart=chart))
+        except ChartRenderError:
+            return False
+        me = next(s for s in res if s.gateway == status.gateway and s.listener == status.listener)
+        return not any(r in ("UnsupportedProtocol", "PortUnavailable") for r in me.reasons) and not any(
+            b.programmed and not a.programmed for b, a in zip(before, res, strict=True))
+
+    for g in list(groups):
+        if len(groups) > 1 and works([x for x in groups if x is not g]):
+            groups.remove(g)
+    return [ch.text for g in groups for ch in g if ch.text], ""
