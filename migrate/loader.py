@@ -235,6 +235,11 @@ def object_problem(obj: dict[str, Any], check_tags: bool = True) -> tuple[tuple[
                         f"is {_kind_name(value)}; Kubernetes accepts only strings here (quote it)")
             if not isinstance(name, str):
                 return ("metadata", key, str(name)), f"key is {_kind_name(name)}; Kubernetes accepts only strings"
+    from migrate.inputschema import schema_problem
+
+    typed = schema_problem(obj)
+    if typed is not None:
+        return typed
     if check_tags:
         found = _unsupported_at(obj, ())
         if found is not None:

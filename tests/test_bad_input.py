@@ -197,3 +197,99 @@ def test_stdout_to_a_closed_pipe_ends_quietly() -> None:
         os.close(write_end)
     assert proc.returncode == 141
     assert proc.stderr == ""
+
+
+# --- typed edges: values, Services, Gateway API routes (issue 13.1, 15.6) -----------------------------
+
+VALUE_CASES = {
+    "proxy:\n  stream: 5\n": "line 2: proxy.stream is an integer, expected a list of mappings",
+    "udpProxy: 5\n": "line 1: udpProxy is an integer, expected a mapping",
+    "udpProxy:\n  enabled: true\n  stream: 7\n": "line 3: udpProxy.stream is an integer, expected a list of mappings",
+    "proxy:\n  stream:\n  - {containerPort: 9901, servicePort: 9901, protocol: TCP, parameters: 3}\n":
+        "line 3: proxy.stream[0].parameters is an integer, expected a list of strings",
+    "proxy:\n  stream:\n  - {containerPort: 9901, servicePort: 9901, protocol: TCP, parameters: ssl}\n":
+        "line 3: proxy.stream[0].parameters is a string, expected a list of strings",
+    'proxy:\n  http:\n    containerPort: "80x"\n':
+        "line 3: proxy.http.containerPort is a string ('80x'), expected an integer port 1-65535",
+    'env:\n  proxy_listen: "garbage here, ::::"\n':
+        "line 2: env.proxy_listen is not a Kong listen string: 'garbage here' must be of form <ip>:<port>",
+    "ingressController:\n  env:\n    feature_gates: [GatewayAlpha, X]\n":
+        "line 3: ingressController.env.feature_gates is a list, expected a string",
+    "proxy:\n  stream: [abc]\n": "line 2: proxy.stream[0] is a string, expected a mapping",
+    "proxy: [1, 2]\n": "line 1: proxy is a list, expected a mapping",
+}
+
+
+@pytest.mark.parametrize("command", ["check", "helm-values"])
+@pytest.mark.parametrize("text", sorted(VALUE_CASES))
+def test_values_of_the_wrong_type_are_named(tmp_path: Path, command: str, text: str) -> None:
+    values = tmp_path / "values.yaml"
+    values.write_text(text)
+    result = run_cli([command, GATEWAY, "--values", str(values)])
+    assert result.exit_code == 2
+    assert f"migrate: input error: {values} {VALUE_CASES[text]}" in result.stderr
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("raw", [
+    "proxy:\n  http:\n    servicePort: 80\n".encode("utf-16"),
+    "proxy:\n  http:\n    nameOverride: 'caf\u00e9'\n".encode("latin-1"),
+    b"proxy: !vault secret/kong\n",
+    b"proxy: !!python/object:os.system {}\n",
+], ids=["utf16-bom", "latin1", "vault-tag", "python-tag"])
+@pytest.mark.parametrize("command", ["check", "helm-values"])
+def test_unreadable_values_files_are_named(tmp_path: Path, raw: bytes, command: str) -> None:
+    values = tmp_path / "values.yaml"
+    values.write_bytes(raw)
+    result = run_cli([command, GATEWAY, "--values", str(values), *(["--in-place"] if command == "helm-values" else [])])
+    assert result.exit_code == 2
+    assert str(values) in result.stderr and "migrate: error:" in result.stderr
+    assert values.read_bytes() == raw and not (tmp_path / "values.yaml.bak").exists()
+
+
+@pytest.mark.parametrize(("ports", "message"), [
+    ('[{name: p, port: "80x"}]', "spec.ports[0].port is a string ('80x'), expected an integer"),
+    ("{port: 80}", "spec.ports is a mapping, expected a list"),
+    ("[{port: 80, targetPort: [8000]}]", "spec.ports[0].targetPort is a list, expected a port number or name"),
+])
+def test_check_service_with_wrongly_typed_ports(tmp_path: Path, ports: str, message: str) -> None:
+    svc = tmp_path / "svc.yaml"
+    svc.write_text(f"apiVersion: v1\nkind: Service\nmetadata: {{name: kong-proxy, namespace: kong}}\nspec:\n"
+                   f"  ports: {ports}\n")
+    result = run_cli(["check", GATEWAY, "--service", str(svc), "--proxy-listen", "0.0.0.0:8000"])
+    assert result.exit_code == 2
+    assert f"{svc} (document 0) line 5: Service/kong/kong-proxy: {message}" in result.stderr
+
+
+ROUTE = """apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: web, namespace: shop}
+spec:
+  parentRefs: [{name: kong, namespace: kong}]
+  hostnames: [shop.example.com]
+  rules:
+  - matches:
+    - path: {type: PathPrefix, value: /}
+    backendRefs:
+    - {name: web, port: 80, weight: 1}
+"""
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ("  - matches:\n    - path: {type: PathPrefix, value: /}\n", "  - matches: abc\n",
+     "line 8: HTTPRoute/shop/web: spec.rules[0].matches is a string, expected a list"),
+    ("value: /}", "value: 5}", "line 9: HTTPRoute/shop/web: spec.rules[0].matches[0].path.value is an integer"),
+    ("weight: 1}", "weight: -5}", "line 11: HTTPRoute/shop/web: spec.rules[0].backendRefs[0].weight is -5, "
+                                  "out of range 0-1000000"),
+    ("weight: 1}", "weight: 1e400}", "line 11: HTTPRoute/shop/web: spec.rules[0].backendRefs[0].weight is a number "
+                                     "(inf), expected an integer"),
+    ("    backendRefs:\n", "    filters: {type: RequestHeaderModifier}\n    backendRefs:\n",
+     "line 10: HTTPRoute/shop/web: spec.rules[0].filters is a mapping, expected a list"),
+])
+def test_verify_after_with_wrongly_typed_route_fields(tmp_path: Path, old: str, new: str, message: str) -> None:
+    after = tmp_path / "after.yaml"
+    assert old in ROUTE
+    after.write_text(ROUTE.replace(old, new))
+    result = run_cli(["verify", "--before", EXAMPLE, "--after", str(after)])
+    assert result.exit_code == 2
+    assert f"{after} (document 0) {message}" in result.stderr

@@ -33,7 +33,7 @@ def render_table(rows: list[list[str]]) -> str:
     return "".join("  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() + "\n" for r in rows)
 
 
-def _load_values(path: Path) -> dict[str, Any]:
+def _load_values(path: Path, chart: str = "kong") -> dict[str, Any]:
     from generators.valuesfile import TextStyle, ValuesError, load_values
 
     try:
@@ -43,9 +43,13 @@ def _load_values(path: Path) -> dict[str, Any]:
     except UnicodeDecodeError:
         raise fail(f"{path}: not UTF-8 text") from None
     try:
-        return load_values(TextStyle.of(raw).decode(raw))
+        values = load_values(TextStyle.of(raw).decode(raw))
     except ValuesError as exc:
         raise fail(f"{path}: {exc}") from None
+    from migrate.valuesschema import refuse_bad_values
+
+    refuse_bad_values(values, TextStyle.of(raw).decode(raw), str(path), chart)
+    return values
 
 
 def _listens_from_values(values: dict[str, Any], path: Path, chart: ChartOpt, release: str, namespace: str
@@ -119,7 +123,7 @@ def check(
     gateways, input_failed = selected.gateways, selected.input_failed
     values: dict[str, Any] | None = None
     if values_file is not None:
-        values = _load_values(values_file)
+        values = _load_values(values_file, chart.value)
         listens, ctx = _listens_from_values(values, values_file, chart, release, namespace)
     else:
         listens, ctx = _listens_from_services(service or [], proxy_listen, stream_listen)

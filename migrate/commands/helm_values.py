@@ -140,6 +140,9 @@ def helm_values(
             existing = load_values(text)
         except ValuesError as exc:
             raise fail(f"{values_file}: {exc}") from None
+        from migrate.valuesschema import refuse_bad_values
+
+        refuse_bad_values(existing, text, str(values_file), chart.value)
         _refuse_controller_only(existing, target, values_file)
     http_cp, https_cp = _container_ports(existing, target, http_container_port, https_container_port)
     pod_ports = tuple(sorted(pod_bound_ports(existing, target.chart).items()))
