@@ -15,6 +15,8 @@ from typing import Any
 from migrate.scan.kinds import PARTIAL_METADATA_LIST, Resource
 
 DEFAULT_PAGE_SIZE = 500
+# 10,000 pages of `--page-size` objects: beyond any real cluster (5 million objects at the default size).
+MAX_PAGES = 10_000
 
 
 class ScanError(Exception):
@@ -27,6 +29,16 @@ class ScanError(Exception):
 
 class Unreachable(ScanError):
     pass
+
+
+class NotKubernetes(Unreachable):
+    """The server answers HTTP, but not as a Kubernetes API server does."""
+
+
+def _is_status(body: str) -> bool:
+    with contextlib.suppress(ValueError, AttributeError):
+        return json.loads(body).get("kind") == "Status"
+    return False
 
 
 def explain(status: int, verb: str, what: str, server: str, body: str = "") -> str:
@@ -72,11 +84,17 @@ class Reader:
             raise
         if not 200 <= resp.status < 300:
             body = data.decode("utf-8", "replace") if isinstance(data, bytes) else str(data)
+            if resp.status == 404 and not _is_status(body) and path.count("/") <= 4:
+                raise NotKubernetes(resp.status, f"{self.server} is not a Kubernetes API server: GET {path} "
+                                                 "answered 404 without a Kubernetes Status; check the kubeconfig's "
+                                                 "server URL")
             raise ScanError(resp.status, explain(resp.status, verb, what, self.server, body))
         try:
             parsed = json.loads(data)
         except ValueError:
-            raise ScanError(resp.status, f"{verb} {what}: the API server answered with non-JSON data") from None
+            raise NotKubernetes(resp.status, f"{self.server} is not a Kubernetes API server: {verb} {what} answered "
+                                             "with non-JSON data (an HTML page?); check the kubeconfig's server URL")\
+                from None
         if not isinstance(parsed, dict):
             raise ScanError(resp.status, f"{verb} {what}: unexpected answer from the API server")
         return parsed
@@ -95,7 +113,13 @@ class Reader:
         accept = PARTIAL_METADATA_LIST if res.metadata_only else "application/json"
         token = ""
         count = 0
+        seen_tokens: set[str] = set()
+        pages = 0
         while True:
+            pages += 1
+            if pages > MAX_PAGES:
+                raise ScanError(0, f"list {what}: more than {MAX_PAGES} pages; stopped (the API server keeps "
+                                   "answering with a continue token)")
             query = [("limit", str(self.page_size))]
             if token:
                 query.append(("continue", token))
@@ -114,6 +138,10 @@ class Reader:
             token = str((page.get("metadata") or {}).get("continue") or "")
             if not token:
                 return
+            if token in seen_tokens:
+                raise ScanError(0, f"list {what}: the API server returned the continue token {token[:40]!r} twice; "
+                                   "stopped instead of paginating forever")
+            seen_tokens.add(token)
 
     def served(self, group_version_path: str) -> set[str] | None:
         """Plural names served under one API group version; None when the group version is not served."""
