@@ -219,6 +219,13 @@ def _add_streams(proxy: Any, kong: Any, plan: PortPlan, kong_path: str, notes: l
     pool += [("udpProxy.stream", e) for e in ((udp_node or {}).get("stream") or [])]
     in_udp_proxy = False
     separate = plan.separate_udp
+    taken: dict[int, str] = {}
+    for hp, kind in ((plan.http, "HTTP"), (plan.https, "HTTPS")):
+        if hp is not None:
+            taken.setdefault(hp.service_port, f"the {kind} listeners (Service port {hp.service_port})")
+            taken.setdefault(hp.container_port, f"the {kind} listen (container port {hp.container_port})")
+    for s in plan.streams:
+        taken.setdefault(s.port, f"the {s.gateway_protocol} listener on {s.port}")
     for s in plan.streams:
         match = _match(pool, s)
         if match is not None:
@@ -238,6 +245,24 @@ def _add_streams(proxy: Any, kong: Any, plan: PortPlan, kong_path: str, notes: l
         _apply_stream(entry, s, f"{kong_path}{'udpProxy' if s in separate else 'proxy'}.stream", notes, reset)
         owner["stream"].append(entry)
         in_udp_proxy |= s in separate
+    # An entry kept for today's traffic must not sit on a port number the Gateways now need for another kind:
+    # one Service cannot carry a port twice, Kong cannot bind one twice, and KIC maps ports by number only.
+    ssl_ports = {s.port for s in plan.streams if s.ssl}
+    for where, e in pool:
+        if not isinstance(e, dict):
+            continue
+        udp = _protocol_class(e, "UDP" if where == "udpProxy.stream" else "TCP") == "UDP"
+        for key in ("servicePort", "containerPort"):
+            port = e.get(key)
+            if port not in taken:
+                continue
+            if udp and where == "udpProxy.stream" and port not in ssl_ports:
+                continue  # its own Service, and Kong binds UDP apart from TCP
+            raise MergeError(f"{kong_path}{where} entry {e.get('servicePort')}->{e.get('containerPort')}/"
+                             f"{'UDP' if udp else 'TCP'} is served today, but port {port} is needed by {taken[port]}: "
+                             "both cannot be served (one Service port and one listen per number; Kong's controller "
+                             "maps ports by number only). Move the Gateway listener to another port, or pass --prune "
+                             "to replace the entry")
     return in_udp_proxy
 
 
