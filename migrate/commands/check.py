@@ -37,7 +37,7 @@ def _load_values(path: Path, chart: str = "kong") -> dict[str, Any]:
     from generators.valuesfile import TextStyle, ValuesError, load_values
 
     try:
-        raw = path.read_text(encoding="utf-8")
+        raw = path.read_bytes().decode("utf-8")
     except OSError as exc:
         raise fail(f"cannot read {path}: {exc.strerror or exc}") from None
     except UnicodeDecodeError:

@@ -129,7 +129,7 @@ def helm_values(
         from generators.valuesfile import TextStyle, ValuesError, load_values
 
         try:
-            raw = values_file.read_text(encoding="utf-8")
+            raw = values_file.read_bytes().decode("utf-8")  # bytes: keep CRLF line ends visible
         except OSError as exc:
             raise fail(f"cannot read {values_file}: {exc.strerror or exc}") from None
         except UnicodeDecodeError:
