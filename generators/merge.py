@@ -324,6 +324,33 @@ def _enabled(block: Any, default: bool) -> bool:
     return helm_bool(block["enabled"])
 
 
+def _refuse_kept_block_clash(proxy: Any, plan: PortPlan, kong_path: str) -> None:
+    """proxy.http / proxy.tls kept for today's traffic (no listener of that kind) must not share a port number
+    with what the Gateways now need: the Service would carry it twice and KIC maps it by number only."""
+    needs: dict[int, str] = {}
+    for hp, kind in ((plan.http, "HTTP"), (plan.https, "HTTPS")):
+        if hp is not None:
+            needs.setdefault(hp.service_port, f"the {kind} listeners (Service port {hp.service_port})")
+            needs.setdefault(hp.container_port, f"the {kind} listen (container port {hp.container_port})")
+    for st in plan.streams:
+        if st.protocol == "TCP":
+            needs.setdefault(st.port, f"the {st.gateway_protocol} listener on {st.port}")
+    defaults = KONG_DEFAULTS["proxy"]
+    for block, planned in (("http", plan.http), ("tls", plan.https)):
+        node = proxy.get(block) if isinstance(proxy.get(block), dict) else {}
+        if planned is not None or not _enabled(node, True):
+            continue
+        for key in ("servicePort", "containerPort"):
+            port = node.get(key, defaults[block][key])
+            if key == "servicePort" and port == 0:
+                continue
+            if port in needs:
+                raise MergeError(f"{kong_path}proxy.{block} ({key} {port}) is served today, but port {port} is "
+                                 f"needed by {needs[port]}: both cannot be served (one Service port and one listen "
+                                 "per number; Kong's controller maps ports by number only). Move the Gateway "
+                                 f"listener to another port, or pass --prune to replace proxy.{block}")
+
+
 def merge_values(text: str, plan: PortPlan, target: Target, *, reset_parameters: bool = False,
                  prune: bool = False) -> MergeResult:
     """`text` (a values file) with the plan's keys applied; raises MergeError for a file it cannot edit.
@@ -375,6 +402,8 @@ def merge_values(text: str, plan: PortPlan, target: Target, *, reset_parameters:
         # Stream ports ride on the proxy Service, which the chart renders only with http or tls enabled.
         for k, v in want_kong["proxy"]["http"].items():
             _set_path(proxy, ("http", k), v, defaults["http"].get(k))
+    if not prune:
+        _refuse_kept_block_clash(proxy, plan, kong_path)
     tls = proxy.get("tls") if isinstance(proxy.get("tls"), dict) else {}
     if "parameters" in tls and tls["parameters"] is None:
         tls["parameters"] = list(defaults["tls"]["parameters"])
