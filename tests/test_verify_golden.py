@@ -14,6 +14,7 @@ import pytest
 import typer
 
 from migrate.cli import app
+from migrate.convert.choices import RouterFlavor
 from migrate.kic.settings import parse_version
 from migrate.loader import load_inputs
 from migrate.verify import VerifyOptions, parse_accepted, verify
@@ -47,7 +48,7 @@ def verify_options(params: dict[str, Any], accepted: dict[str, str] | None = Non
     """The verification `convert` itself runs for these parameters."""
     target = parse_version(params["kic_version"]) if params.get("kic_version") else None
     source = (2, 12, 0) if parse_version(params.get("source_kic_version") or "3")[0] < 3 else (3, 5, 13)
-    return VerifyOptions(router_flavor=params["router_flavor"], ingress_classes=tuple(params.get("ingress_class") or ()),
+    return VerifyOptions(router_flavor=RouterFlavor(params["router_flavor"]), ingress_classes=tuple(params.get("ingress_class") or ()),
                          accepted=accepted or {}, target_kic=target, source_kic=source)
 
 

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
+from typing import TextIO
 
 import typer
 
@@ -64,7 +65,12 @@ def write_stdout(text: str) -> None:
     with the status a shell gives a process killed by SIGPIPE.
     """
     try:
-        fd = sys.stdout.fileno()
+        # a replaced sys.stdout (a test runner capturing output) may still report the real fd 1: write to it
+        # as a stream then, or the capture sees nothing
+        stream: TextIO = sys.stdout
+        if stream is not sys.__stdout__:
+            raise ValueError("captured stdout")
+        fd = stream.fileno()
     except (AttributeError, OSError, ValueError):  # not a real file (tests capture output in memory)
         sys.stdout.write(text)
         sys.stdout.flush()
