@@ -23,7 +23,8 @@ expressions (kong/router/expressions.lua)
 
 After the match (kong/runloop/handler.lua, kong/router/utils.lua):
 * HTTPS needs a certificate whose SNIs cover the host (exact, `*.` one label, or Kong's `name.*`), else the
-  TLS handshake gets Kong's default certificate: `no-tls`.
+  TLS handshake gets Kong's default certificate: `no-tls` (its sources name the route the request would have
+  reached, the object responsible).
 * A route whose protocols include https but not http answers plain HTTP with `https_redirect_status_code`:
   426, or a redirect to `https://<host><path and query>`.  Nothing stops an http-only route from serving
   HTTPS (Kong/kong issue #8073): the model lets it.
@@ -336,15 +337,17 @@ class KongRouter:
             return Outcome(STATUS, status=500, detail=f"model error: {exc}")
 
     def _route(self, req: Request) -> Outcome:
-        if req.scheme == HTTPS and not self.has_certificate(req.host):
-            return Outcome(NO_TLS, detail="Kong has no certificate for this SNI; it serves its default one")
         path = req.path.partition("?")[0] or "/"
         ctx = self._context(req, path) if self.flavor == RouterFlavor.EXPRESSIONS else None
-        for cand in self.candidates(req.host, path):
-            hit = self._match(cand, req, path, ctx)
-            if hit is not None:
-                return self._outcome(hit, req, path)
-        return not_found()
+        hit = next((h for h in (self._match(c, req, path, ctx) for c in self.candidates(req.host, path))
+                    if h is not None), None)
+        if req.scheme == HTTPS and not self.has_certificate(req.host):
+            # the handshake fails before routing; the route that would take the request is named as responsible
+            route = hit.candidate.route if hit is not None else None
+            sources = (route.origin or f"route {route.name}",) if route is not None else ()
+            return Outcome(NO_TLS, detail="Kong has no certificate for this SNI; it serves its default one",
+                           sources=sources)
+        return self._outcome(hit, req, path) if hit is not None else not_found()
 
     def _context(self, req: Request, path: str) -> atc.Context:
         ctx: atc.Context = {

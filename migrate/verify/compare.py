@@ -129,12 +129,14 @@ def translate_sides(before_docs: Sequence[SourceDoc], after_objects: Sequence[di
     flavor = options.router_flavor
     classes = options.ingress_classes or kong_classes(before_docs)
 
-    def settings(version: Version, *, controllers: bool) -> KICSettings:
+    def settings(version: Version) -> KICSettings:
+        # Both sides are clusters: Gateway API routes reach the translator only through KIC's route controllers
+        # (attached to a Gateway of KIC's GatewayClass), those of the input as much as the emitted ones.
         return KICSettings(router_flavor=flavor, kic_version=version, kong_version=options.kong_version,
-                           ingress_classes=classes, route_controllers=controllers)
+                           ingress_classes=classes, route_controllers=True, rewrite_uris=options.rewrite_uris)
 
     served = [SourceDoc(ingress_as_served(d.obj), d.ref) for d in before_docs]
-    before_cfg = translate([*served, *assumed], settings(options.source_kic, controllers=True))
+    before_cfg = translate([*served, *assumed], settings(options.source_kic))
     before = SideConfig("before", before_cfg, validate(before_cfg, flavor))
     if before.rejections:
         # Kong refuses a configuration with one bad entity; what it serves then is the last good one, or with
@@ -144,7 +146,7 @@ def translate_sides(before_docs: Sequence[SourceDoc], after_objects: Sequence[di
     afters: list[tuple[str, SideConfig]] = []
     for version in after_eras(options):
         label = era_label(version)
-        cfg = translate(after_input, settings(version, controllers=True))
+        cfg = translate(after_input, settings(version))
         afters.append((label, SideConfig(f"after ({label})", cfg, validate(cfg, flavor))))
     return before, afters, notes
 

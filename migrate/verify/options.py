@@ -21,3 +21,6 @@ class VerifyOptions:
     source_kic: Version = (3, 5, 13)
     # The Kong version behind the controller (decides KIC's redirect plugin form).
     kong_version: Version = (3, 9, 0)
+    # KIC's RewriteURIs feature gate (off by default): without it KIC drops the Kong service of an Ingress with
+    # konghq.com/rewrite (Kong/kubernetes-ingress-controller: pkg/manager/config/feature_gates_keys.go)
+    rewrite_uris: bool = False
