@@ -3,7 +3,8 @@
 Kong's controller 2.x applies only the `route` section of an Ingress's KongIngress, field by field, before
 the route annotations (which therefore win); 3.x ignores the section altogether (REFERENCE §5.5a), so it is
 converted only for a KIC 2.x source (`--source-kic-version 2`).  Each field equals one route annotation,
-so it runs through that annotation's handler: one meaning per setting, whatever its origin.
+so it runs through that annotation's handler: one meaning per setting, whatever its origin.  With the
+expressions router KIC 2.x skips the route section too (kongstate/route.go `overrideByKongIngress`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 from migrate.annotations import parse as p
 from migrate.annotations.route import AnnotationContext, handler_for, literal_regexes_dropped
+from migrate.convert.choices import RouterFlavor
 from migrate.model.objects import KongIngress
 from migrate.report import Status
 
@@ -101,6 +103,13 @@ def apply_kongingress_route(ki: KongIngress, ctx: AnnotationContext) -> None:
         ctx.note(OVERRIDE, Status.IGNORED, f"KongIngress {where} route section ({', '.join(sorted(route))}): Kong's "
                  "controller 3.x ignores it, so Kong never applied these settings; not carried over",
                  "if the Ingresses run on KIC 2.x, convert with --source-kic-version 2")
+        route = {}
+    if route and ctx.options.router_flavor == RouterFlavor.EXPRESSIONS:
+        # KIC 2.x skips the route section when it builds expression routes (kongstate/route.go
+        # overrideByKongIngress: "disable overriding routes by KongIngress if expression routes is enabled").
+        ctx.note(OVERRIDE, Status.IGNORED, f"KongIngress {where} route section ({', '.join(sorted(route))}): Kong's "
+                 "controller 2.x does not apply it with the expressions router, so Kong never applied these "
+                 "settings; not carried over")
         route = {}
     for fld in sorted(route):
         value = route[fld]

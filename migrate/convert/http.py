@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from migrate.annotations import parse as p
@@ -49,14 +49,29 @@ def resolve_reported(backend: BackendRef, namespace: str, inventory: Inventory, 
     return draft
 
 
-def host_plain_prefixes(ingresses: list[Ingress]) -> dict[str, list[PlainPrefix]]:
-    """Per host, the plain prefixes Kong compares by length across all Ingresses (REFERENCE §2.1)."""
+def route_category(traits: RouteTraits) -> tuple[object, ...]:
+    """Which matcher kinds Kong's route for these traits has besides its paths: host aliases (hosts), the number
+    of headers, methods, snis.  Kong's traditional routers rank routes by them before anything else (more
+    matchers first; kong/router/traditional.lua categories, compat.lua priority), so a plain prefix yields to a
+    longer one only when both routes have the same ones."""
+    headers = len(traits.headers) + sum(1 for k in traits.kept if k.startswith(p.HEADERS_PREFIX))
+    return (bool(traits.host_aliases or traits.extra_hostnames or "konghq.com/host-aliases" in traits.kept), headers,
+            bool(traits.methods or "konghq.com/methods" in traits.kept), "konghq.com/snis" in traits.kept)
+
+
+def host_plain_prefixes(ingresses: list[Ingress], categories: dict[SourceRef, tuple[object, ...]] | None = None
+                        ) -> dict[str, list[PlainPrefix]]:
+    """Per host, the plain prefixes Kong compares by length across all Ingresses (REFERENCE §2.1), each with the
+    category of its Ingress's routes (`categories`, by source; route_category)."""
     out: dict[str, list[PlainPrefix]] = {}
     for ing in ingresses:
         regex_prefix = ing.meta.annotations.get("konghq.com/regex-prefix", "").strip() or p.DEFAULT_REGEX_PREFIX
+        category = (categories or {}).get(ing.meta.source, ())
         for rule in ing.rules:
             for path in rule.paths:
                 plain = plain_prefix_of(path.path, path.path_type, regex_prefix)
+                if plain is not None:
+                    plain = replace(plain, category=category)
                 if plain is not None and plain not in out.setdefault(rule.host, []):
                     out[rule.host].append(plain)
     return out
@@ -201,8 +216,11 @@ def translate_ingress(
         route = RouteDraft(kind=kind, namespace=ns, name=ingress.meta.name + (f"-{host}" if host else ""),
                            source=src, hostnames=hostnames, identity=("ingress", ns, ingress.meta.name, host))
         route.annotations = dict(sorted(traits.kept.items()))
+        category = route_category(traits)
+        competitors = [c for c in (host_paths or {}).get(host, []) if c.category in (category, ())]
         _build_rules(route, paths, traits, ingress, inventory, report, rewrite_filters, uses_url_rewrite,
-                     (host_paths or {}).get(host, []), options.router_flavor == RouterFlavor.TRADITIONAL)
+                     competitors, options.router_flavor == RouterFlavor.TRADITIONAL,
+                     options.router_flavor != RouterFlavor.EXPRESSIONS)
         if not route.rules:
             continue
         _attach_route(route, traits, listeners, src, report, host)
@@ -215,7 +233,8 @@ def translate_ingress(
                     out.claims.append(((h, m.path, m.method, m.headers, grpc), src, backend))
 
     if ingress.default_backend is not None or ingress.default_backend_resource is not None:
-        _default_backend(ingress, traits, inventory, listeners, report, out, winner=default_backend_winner)
+        _default_backend(ingress, traits, inventory, listeners, report, out, winner=default_backend_winner,
+                         expressions=options.router_flavor == RouterFlavor.EXPRESSIONS)
     elif not ingress.rules and not ingress.problems:
         report.add(src, Status.IGNORED, "spec", "no rules and no default backend: nothing to route")
     if "konghq.com/protocols" in ingress.meta.annotations:
@@ -229,7 +248,22 @@ def _attach_route(route: RouteDraft, traits: RouteTraits, listeners: list[Listen
     https = not traits.http_only
     # a status code kept as an annotation needs the HTTP listener so Kong can still redirect
     http = not traits.https_only or "konghq.com/https-redirect-status-code" in route.annotations
+    # A host-less HTTPRoute attached only to HTTPS listeners (which have hostnames) gets their hostnames from
+    # Kong's controller (route_utils.go `filterHostnames`): plain HTTP to any other host would then get 404 instead
+    # of Kong's 426.  The HTTP listener has no hostname, so attaching to it too keeps the route host-less; the
+    # kept konghq.com/protocols keeps it HTTPS-only.
+    hostless_https = (traits.https_only and not route.hostnames and route.kind == "HTTPRoute"
+                      and any(lst.protocol == "HTTPS" and lst.hostname for lst in listeners))
+    http = http or hostless_https
     route.sections = sections_for(listeners, route.hostnames, http=http, https=https)
+    if hostless_https and "konghq.com/protocols" not in route.annotations and any(
+            lst.protocol == "HTTPS" for lst in listeners if lst.name in route.sections):
+        route.annotations = dict(sorted({**route.annotations,
+                                         "konghq.com/protocols": ",".join(traits.protocols or ["https"])}.items()))
+        report.add(src, Status.KEPT, "annotation konghq.com/protocols",
+                   "carried onto the host-less route, which also attaches to the HTTP listener: attached only to "
+                   "HTTPS listeners, Kong's controller would narrow its hosts to theirs, and plain HTTP to other "
+                   "hosts would get 404 instead of Kong's 426; the annotation keeps it HTTPS-only")
     if route.kind == "GRPCRoute" and route.sections and not http:
         report.add(src, Status.WARNING, "annotation konghq.com/protocols", "a GRPCRoute attached only to HTTPS "
                    "listeners gets upstream protocol grpcs from Kong's controller unless its Services set "
@@ -315,7 +349,7 @@ def _plan_redirect(traits: RouteTraits, src: SourceRef, report: Report) -> None:
 
 def _build_rules(route: RouteDraft, paths: list[IngressPath], traits: RouteTraits, ingress: Ingress,
                  inventory: Inventory, report: Report, rewrite_filters: list[dict[str, Any]],
-                 uses_url_rewrite: bool, competitors: list[PlainPrefix], lookahead: bool) -> None:
+                 uses_url_rewrite: bool, competitors: list[PlainPrefix], lookahead: bool, kic_regex: bool) -> None:
     src = ingress.meta.source
     ns = ingress.meta.namespace
     by_backend: dict[BackendDraft, list[PathMatch]] = {}
@@ -326,7 +360,7 @@ def _build_rules(route: RouteDraft, paths: list[IngressPath], traits: RouteTrait
                        "point the path at a Service")
             continue
         match, notes = convert_path(path.path, path.path_type, traits.regex_prefix, competitors,
-                                    lookahead=lookahead)
+                                    lookahead=lookahead, kic_regex=kic_regex)
         for note in notes:
             report.add(src, note.status, path.field, note.message)
         if match is None:
@@ -374,8 +408,13 @@ def _build_rules(route: RouteDraft, paths: list[IngressPath], traits: RouteTrait
         route.rules.append(RuleDraft(matches=all_matches, backends=[backend], filters=list(filters)))
 
 
+# route annotations that KIC encodes in the matchers of traditional routes: expression routes ignore them
+EXPRESSION_MATCHER_ANNOTATIONS = frozenset({"konghq.com/methods", "konghq.com/snis", "konghq.com/host-aliases",
+                                            "konghq.com/regex-priority", "konghq.com/path-handling"})
+
+
 def _default_backend(ingress: Ingress, traits: RouteTraits, inventory: Inventory, listeners: list[ListenerPlan],
-                     report: Report, out: HTTPTranslation, *, winner: bool) -> None:
+                     report: Report, out: HTTPTranslation, *, winner: bool, expressions: bool) -> None:
     """The catch-all route.  KIC builds it from the Ingress itself, so the Ingress's plugins, protocols, methods,
     headers and strip-path apply to it as to the rules' routes (REFERENCE §5.5a)."""
     src = ingress.meta.source
@@ -393,12 +432,29 @@ def _default_backend(ingress: Ingress, traits: RouteTraits, inventory: Inventory
         report.add(src, Status.ERROR, field_name, why or "unresolvable backend", "fix the default backend")
         return
     catch_all = PathMatch("PathPrefix", "/")
+    kept = dict(traits.kept)
+    if expressions:
+        # translate_ingress.go translateIngressDefaultBackendRoute: with expression routes the catch-all is a
+        # bare `http.path ^= "/"`, and route.go applies no matcher annotation to expression routes.
+        ignored = [what for what, on in (("methods", traits.methods), ("headers", traits.headers),
+                                         ("host aliases", traits.host_aliases or traits.extra_hostnames),
+                                         *((k, True) for k in sorted(kept) if k in EXPRESSION_MATCHER_ANNOTATIONS))
+                   if on]
+        if ignored:
+            report.add(src, Status.IGNORED, field_name,
+                       f"with the expressions router Kong's controller builds the default backend's route as a bare "
+                       f"catch-all: the Ingress's {', '.join(ignored)} never applied to it, so they are left out")
+        traits = replace(traits, methods=[], headers={}, host_aliases=[], extra_hostnames=[])
+        kept = {k: v for k, v in kept.items() if k not in EXPRESSION_MATCHER_ANNOTATIONS}
     rule = RuleDraft(matches=_matches(catch_all, traits), backends=[backend], filters=_plugin_filters(traits))
+    # KIC appends the host aliases to the catch-all route's (empty) hosts too: they restrict it (route.go
+    # overrideHosts), as for a rule without host
+    hostnames = list(dict.fromkeys(traits.host_aliases + traits.extra_hostnames))
     route = RouteDraft(
         kind="HTTPRoute", namespace=ingress.meta.namespace, name=f"{ingress.meta.name}-default-backend", source=src,
-        hostnames=[], rules=[rule], identity=("default-backend", ingress.meta.namespace, ingress.meta.name),
+        hostnames=hostnames, rules=[rule], identity=("default-backend", ingress.meta.namespace, ingress.meta.name),
     )
-    route.annotations = dict(traits.kept)
+    route.annotations = kept
     if traits.strip_path:
         route.annotations["konghq.com/strip-path"] = "true"
     route.annotations = dict(sorted(route.annotations.items()))
@@ -406,20 +462,48 @@ def _default_backend(ingress: Ingress, traits: RouteTraits, inventory: Inventory
     out.routes.append(route)
     applied = [what for what, on in (("plugins", traits.plugin_filters or "konghq.com/plugins" in traits.kept),
                                      ("methods", traits.methods), ("headers", traits.headers),
-                                     ("kept annotations", traits.kept)) if on]
+                                     ("kept annotations", kept)) if on]
     also = f"; the Ingress's {', '.join(applied)} apply to it as in Kong" if applied else ""
+    where = f"with hostnames {', '.join(hostnames)} (the host aliases restrict it, as in Kong)" if hostnames \
+        else "without hostnames"
     report.add(src, Status.CONVERTED, field_name, f"-> catch-all rule (PathPrefix '/') to {backend.name}:{backend.port} "
-               f"in an HTTPRoute without hostnames{also}")
-    out.claims.append((("*", catch_all, None, (), None), src, f"{backend.name}:{backend.port}"))
+               f"in an HTTPRoute {where}{also}")
+    for h in hostnames or ["*"]:
+        out.claims.append(((h, catch_all, None, (), None), src, f"{backend.name}:{backend.port}"))
 
 
 def iter_conflicts(claims: list[tuple[tuple[Any, ...], SourceRef, str]]) -> Iterator[tuple[tuple[Any, ...], list[tuple[SourceRef, str]]]]:
-    """The same request match claimed by different Ingresses with different backends."""
+    """The same request match claimed with different backends, by different Ingresses or by several paths of
+    one Ingress (Kong then picks between equal routes by its own tie-break, not by rule order).  A backend is a
+    Service of the claiming Ingress's namespace: `web:80` of two namespaces are two backends."""
     by_key: dict[tuple[Any, ...], list[tuple[SourceRef, str]]] = {}
     for key, src, backend in claims:
         by_key.setdefault(key, []).append((src, backend))
     for key, owners in by_key.items():
-        sources = {s for s, _ in owners}
-        backends = {b for _, b in owners}
-        if len(sources) > 1 and len(backends) > 1:
+        backends = {(s.namespace, b) for s, b in owners}
+        if len(backends) > 1:
             yield key, owners
+
+
+def iter_exact_prefix_ties(claims: list[tuple[tuple[Any, ...], SourceRef, str]]
+                           ) -> Iterator[tuple[tuple[Any, ...], list[tuple[SourceRef, str]]]]:
+    """An Exact and a PathPrefix match of the same value (and host, method, headers) to different backends.
+
+    Gateway API gives the exact path to the Exact match, but Kong's controller turns both into the same Kong
+    regex path `~<value>$` (subtranslator/httproute.go `generateKongRoutePathFromHTTPRouteMatch`), so Kong's
+    tie-break between equal routes decides which backend answers the exact path; for the Ingresses it did too
+    (subtranslator/ingress.go `PathsFromIngressPaths`: Exact `/a` and Prefix `/a` share `~/a$`), except for
+    the root, where an Ingress's Prefix `/` is the plain path `/` and Exact `/` won.  With the expressions
+    router, KIC ranks an HTTPRoute's Exact match above a PathPrefix (httproute_atc.go), but an Ingress's Prefix
+    path at least as high as an Exact one of the same value (ingress_atc.go `calculateIngressRoutePriorityTraits`:
+    the Prefix path counts one more byte)."""
+    by_key: dict[tuple[Any, ...], list[tuple[str, SourceRef, str]]] = {}
+    for key, src, backend in claims:
+        path = key[1]
+        if isinstance(path, PathMatch) and path.type in ("Exact", "PathPrefix"):
+            by_key.setdefault((key[0], path.value, *key[2:]), []).append((path.type, src, backend))
+    for key, owners in by_key.items():
+        types = {t for t, _, _ in owners}
+        backends = {(s.namespace, b) for _, s, b in owners}
+        if len(types) > 1 and len(backends) > 1:
+            yield key, [(s, b) for _, s, b in owners]

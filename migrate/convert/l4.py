@@ -18,7 +18,7 @@ from migrate.convert.listeners import ListenerPlan
 from migrate.convert.naming import assign_unique, bounded, join
 from migrate.convert.options import ConvertOptions
 from migrate.model.inventory import Inventory
-from migrate.model.objects import L4Ingress, L4Rule
+from migrate.model.objects import Ingress, L4Ingress, L4Rule
 from migrate.report import Report, Status
 from migrate.sources import SourceRef
 
@@ -58,7 +58,8 @@ class _Claim:
 
 
 def _age_key(obj: L4Ingress) -> tuple[str, str, str, str]:
-    return (obj.meta.creation_timestamp or "~", obj.kind, obj.meta.namespace, obj.meta.name)
+    # no creationTimestamp: the oldest, as in KIC (translate_kong_l4.go sorts by `CreationTimestamp.Before`)
+    return (obj.meta.creation_timestamp, obj.kind, obj.meta.namespace, obj.meta.name)
 
 
 def _l4_plugins(obj: L4Ingress, inventory: Inventory, report: Report, out: L4Translation) -> str | None:
@@ -212,6 +213,48 @@ def translate_l4(inventory: Inventory, options: ConvertOptions, report: Report,
         if obj.meta.source not in routed:
             report.add(obj.meta.source, Status.INFO, "output", "no routes produced")
     return out
+
+
+def report_kong_service_collisions(ingresses: list[Ingress], inventory: Inventory, options: ConvertOptions,
+                                   report: Report) -> None:
+    """Ingress backends Kong never served because a TCPIngress rule targets the same Service port.
+
+    Kong's controller names the Kong service of an Ingress backend given by port number `<ns>.<service>.<port>`
+    (subtranslator/ingress.go `generateKongServiceName`), and that of a TCPIngress rule the same way
+    (translate_kong_l4.go); it merges the translations by service name with the TCPIngresses last
+    (translator.go `BuildKongConfig`, ingressrules.go `mergeIngressRules`), so the TCPIngress's service, which
+    has only the stream routes, replaces the Ingress's with every HTTP route to that Service port.  The
+    Gateway API routes get Kong services of their own: after the migration those paths are served.
+    """
+    selector = build_selector(options.ingress_classes, inventory.ingress_classes)
+    tcp: dict[tuple[str, str, int], SourceRef] = {}
+    for obj in sorted(inventory.tcp_ingresses, key=_age_key):
+        if not selector.accepts_annotation_only(obj.meta.annotations)[0]:
+            continue
+        for rule in obj.rules:
+            if rule.backend.service and rule.backend.port_number is not None:
+                tcp.setdefault((obj.meta.namespace, rule.backend.service, rule.backend.port_number), obj.meta.source)
+    if not tcp:
+        return
+    for ing in ingresses:
+        ns = ing.meta.namespace
+        backends = [(path.field, path.backend) for rule in ing.rules for path in rule.paths]
+        if ing.default_backend is not None:
+            field = "spec.defaultBackend" if ing.api_version == "networking.k8s.io/v1" else "spec.backend"
+            backends.append((field, ing.default_backend))
+        for field, backend in backends:
+            if backend is None or backend.port_number is None:
+                continue
+            other = tcp.get((ns, backend.service, backend.port_number))
+            if other is None:
+                continue
+            name = f"{ns}.{backend.service}.{backend.port_number}"
+            report.add(ing.meta.source, Status.WARNING, field,
+                       f"Kong does not serve this path today: {other.object_id} routes TCP to the same Service port "
+                       f"{backend.service}:{backend.port_number}, Kong's controller names both Kong services {name!r} "
+                       "and keeps the TCPIngress's, which drops this Ingress's routes to that port; the HTTPRoute "
+                       "gets a Kong service of its own, so after the migration these requests reach the backend",
+                       "check that the backend should receive this traffic")
 
 
 def _report_protocols(obj: L4Ingress, protocols: list[str], report: Report) -> None:

@@ -60,6 +60,9 @@ class PlainPrefix:
 
     value: str
     segment: bool  # a Prefix path: Kong matches `value` exactly (regex) and `value/...` (plain prefix)
+    # Kong's route category of the path's route (which matcher kinds it has, see http.route_category): Kong
+    # compares prefixes by length only between routes of one category; a category with more matchers goes first
+    category: tuple[object, ...] = ()
 
 
 def plain_prefix_of(path: str, path_type: str, regex_prefix: str) -> PlainPrefix | None:
@@ -95,15 +98,38 @@ def _lookahead(path: str, competitors: list[PlainPrefix]) -> str:
     return f"(?!{'|'.join(sorted(tails))})" if tails else ""
 
 
+def kic_regex_problem(path: str, path_type: str) -> str | None:
+    """Why Kong refuses the regex Kong's controller builds from an Exact or Prefix path, or None.
+
+    With the traditional routers KIC writes both kinds into Kong regex paths without escaping them, for
+    Ingresses (subtranslator/ingress.go `PathsFromIngressPaths`: Exact `/a` -> `~/a$`, Prefix `/a` -> `~/a$` and
+    `/a/`) and for HTTPRoutes alike (subtranslator/httproute.go: Exact and PathPrefix -> `~<value>$`); a value
+    that is no valid regex makes Kong reject the route, and with it the whole configuration."""
+    base = path if path_type == "Exact" else path.rstrip("/")
+    if path_type not in ("Exact", "Prefix") or not base or not any(c in _REGEX_META for c in base):
+        return None
+    try:
+        re.compile(base + "$")
+    except re.error as exc:
+        return (f"{path_type} path {path!r}: Kong's controller makes it the Kong regex path '~{base}$' (as it would "
+                f"for the converted match), which is no valid regular expression ({exc}): Kong rejects the route and "
+                "with it the whole configuration, so the path never routed; not converted")
+    return None
+
+
 def convert_path(path: str, path_type: str, regex_prefix: str, competitors: list[PlainPrefix] | None = None,
-                 *, lookahead: bool = True) -> tuple[PathMatch | None, list[PathNote]]:
+                 *, lookahead: bool = True, kic_regex: bool = True) -> tuple[PathMatch | None, list[PathNote]]:
     """The Gateway API match with Kong's semantics, plus report notes; None when impossible.
 
     `competitors` are the plain prefixes of every path on the same host (all Ingresses).  `lookahead`
-    is False for the expressions router, whose regex engine has none.
+    is False for the expressions router, whose regex engine has none.  `kic_regex`: the router is a
+    traditional one, for which Kong's controller turns Exact and Prefix paths into Kong regex paths.
     """
     notes: list[PathNote] = []
     path = _collapse_slashes(path or "/")
+    problem = kic_regex_problem(path, path_type) if kic_regex else None
+    if problem:
+        return None, [PathNote(Status.ERROR, problem)]
     if path_type == "ImplementationSpecific" and regex_prefix and path.startswith(regex_prefix):
         pattern = path[len(regex_prefix):]
         if not pattern:

@@ -4,28 +4,37 @@ from __future__ import annotations
 
 from typing import Any
 
+from migrate.annotations.route import AnnotationContext, apply_route_annotations
 from migrate.convert.classes import build_selector
 from migrate.convert.emit import render_routes
 from migrate.convert.gateway import gateway_objects, plan_http_listeners, reference_grants
 from migrate.convert.gwapi import EXPERIMENTAL, GATEWAY_ALPHA
-from migrate.convert.http import host_plain_prefixes, iter_conflicts, translate_ingress
-from migrate.convert.l4 import second_gateway_name, translate_l4
-from migrate.convert.options import ConvertOptions
+from migrate.convert.http import (
+    host_plain_prefixes,
+    iter_conflicts,
+    iter_exact_prefix_ties,
+    route_category,
+    translate_ingress,
+)
+from migrate.convert.l4 import report_kong_service_collisions, second_gateway_name, translate_l4
+from migrate.convert.options import ConvertOptions, RouterFlavor
 from migrate.convert.result import ConvertResult
 from migrate.convert.services import check_services
 from migrate.loader import SourceDoc
 from migrate.model.inventory import Inventory, build_inventory
 from migrate.model.objects import Ingress
 from migrate.report import Report, Status
-from migrate.sources import GENERATED
+from migrate.sources import GENERATED, SourceRef
 
 KONG_KIND_ORDER = {"KongPlugin": 0, "KongUpstreamPolicy": 1, "BackendTLSPolicy": 2}
 
 
 def _age_key(ing: Ingress) -> tuple[str, str, str]:
     # Kong resolves conflicts in favour of the oldest object; without timestamps, fall back to name order
-    # so the result never depends on input order.
-    return (ing.meta.creation_timestamp or "~", ing.meta.namespace, ing.meta.name)
+    # so the result never depends on input order.  An object without a creationTimestamp counts as the oldest,
+    # as in KIC (`CreationTimestamp.Before` with Go's zero time, e.g. translate_ingress.go
+    # `getDefaultBackendService`) and in the verifier's KIC model (migrate/kic/store.py `age_key`).
+    return (ing.meta.creation_timestamp, ing.meta.namespace, ing.meta.name)
 
 
 def select_ingresses(inventory: Inventory, options: ConvertOptions, report: Report) -> list[Ingress]:
@@ -42,13 +51,56 @@ def select_ingresses(inventory: Inventory, options: ConvertOptions, report: Repo
     return sorted(accepted, key=_age_key)
 
 
+def route_categories(ingresses: list[Ingress], inventory: Inventory, options: ConvertOptions
+                     ) -> dict[SourceRef, tuple[object, ...]]:
+    """Each Ingress's Kong route category (http.route_category), from its annotations as the conversion reads
+    them (a scratch report: translate_ingress reports them)."""
+    return {ing.meta.source: route_category(apply_route_annotations(
+        AnnotationContext(ing.meta, "Ingress", inventory, options, Report()))) for ing in ingresses}
+
+
+def _report_conflicts(claims: list[tuple[tuple[Any, ...], SourceRef, str]], options: ConvertOptions,
+                      report: Report) -> None:
+    """Requests several Ingress paths claim for different backends, where Kong's choice may not be Gateway API's."""
+    for key, owners in iter_conflicts(claims):
+        host, path = key[0], key[1]
+        desc = f"host {host} path {path.type} {path.value}" if path else f"host {host}"
+        if len({s for s, _ in owners}) > 1:
+            who = "; ".join(f"{s.object_id} -> {b}" for s, b in sorted(owners, key=lambda o: str(o[0])))
+            message = (f"the same request ({desc}) is routed to different backends by several Ingresses ({who}); "
+                       "Gateway API gives it to the oldest route, Kong's choice may differ")
+            action = "make the paths distinct, or merge the Ingresses"
+        else:
+            who = ", ".join(dict.fromkeys(b for _, b in owners))
+            message = (f"the same request ({desc}) is routed to different backends by several paths of this "
+                       f"Ingress ({who}); Gateway API gives it to the first rule, while Kong picks between the "
+                       "equal routes by its own tie-break, so the backend may change")
+            action = "keep one path per match"
+        for src in dict.fromkeys(s for s, _ in owners):
+            report.add(src, Status.WARNING, "routing conflict", message, action)
+    for key, owners in iter_exact_prefix_ties(claims):
+        host, value = key[0], key[1]
+        who = "; ".join(dict.fromkeys(f"{s.object_id} -> {b}" for s, b in sorted(owners, key=lambda o: str(o[0]))))
+        if options.router_flavor == RouterFlavor.EXPRESSIONS:
+            kong = ("Kong's controller ranked the Ingresses' Prefix path at least as high as the Exact one, while it "
+                    "ranks an HTTPRoute's Exact match higher")
+        else:
+            kong = (f"Kong's controller makes both the regex path '~{value}$' (for the Ingresses too, except an "
+                    "Ingress Prefix '/'), so Kong's tie-break between equal routes picks the backend")
+        for src in dict.fromkeys(s for s, _ in owners):
+            report.add(src, Status.WARNING, "routing conflict",
+                       f"host {host}: the exact path {value} and the prefix {value} lead to different backends ({who}); "
+                       f"Gateway API gives {value} to the Exact match, but {kong}: the backend for exactly {value} may "
+                       "change", "make the paths distinct, or point them at the same backend")
+
+
 def convert_inventory(inventory: Inventory, options: ConvertOptions, report: Report) -> ConvertResult:
     result = ConvertResult(report=report)
     ingresses = select_ingresses(inventory, options, report)
     listeners = plan_http_listeners(ingresses, inventory, options, report)
     default_winner = next((i for i in ingresses if i.default_backend or i.default_backend_resource), None)
 
-    host_paths = host_plain_prefixes(ingresses)
+    host_paths = host_plain_prefixes(ingresses, route_categories(ingresses, inventory, options))
     drafts = []
     extra: list[dict[str, Any]] = []
     grant_requests: list[tuple[str, str, str, str, str, str, str]] = []
@@ -65,16 +117,8 @@ def convert_inventory(inventory: Inventory, options: ConvertOptions, report: Rep
         if not tr.routes:
             report.add(ing.meta.source, Status.INFO, "output", "no routes produced")
 
-    for key, owners in iter_conflicts(claims):
-        host, path = key[0], key[1]
-        desc = f"host {host} path {path.type} {path.value}" if path else f"host {host}"
-        who = "; ".join(f"{s.object_id} -> {b}" for s, b in sorted(owners, key=lambda o: str(o[0])))
-        for src, _ in owners:
-            report.add(src, Status.WARNING, "routing conflict",
-                       f"the same request ({desc}) is routed to different backends by several Ingresses ({who}); "
-                       "Gateway API gives it to the oldest route, Kong's choice may differ",
-                       "make the paths distinct, or merge the Ingresses")
-
+    _report_conflicts(claims, options, report)
+    report_kong_service_collisions(ingresses, inventory, options, report)
     l4 = translate_l4(inventory, options, report, listeners)
     listeners = listeners + l4.listeners
     drafts.extend(l4.routes)

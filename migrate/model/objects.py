@@ -260,6 +260,10 @@ def _v1_backend(raw: Any, field: str) -> tuple[BackendRef | None, dict[str, Any]
             raise ObjectError(f"{field}.service.port.number", "must be a number")
         return BackendRef(service=name, port_number=num), None
     if port.get("name"):
+        if str(port["name"]).isdigit():
+            # no valid port name (they need a letter), but a name all the same: Kong's controller looks it up
+            # among the Service's port names and finds none
+            return BackendRef(service=name, port_name=str(port["name"])), None
         _, pname = _port_value(str(port["name"]), f"{field}.service.port.name")
         return BackendRef(service=name, port_name=pname), None
     raise ObjectError(f"{field}.service.port", "needs a number or a name")
