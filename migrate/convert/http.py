@@ -33,6 +33,9 @@ class HTTPTranslation:
     route_kind: str = "HTTPRoute"  # the kind the plugin ReferenceGrants must admit
     # (hostname, match identity) -> (source, backend) to find the same request routed by two Ingresses
     claims: list[tuple[tuple[Any, ...], SourceRef, str]] = field(default_factory=list)
+    # (hostname, Kong path, route category, methods, headers) -> (source, backend): the Kong paths KIC built for
+    # the Ingress with the traditional routers, to find routes Kong could only tell apart by its tie-break
+    kong_paths: list[tuple[tuple[Any, ...], SourceRef, str]] = field(default_factory=list)
 
 
 def resolve_reported(backend: BackendRef, namespace: str, inventory: Inventory, report: Report, src: SourceRef,
@@ -63,7 +66,8 @@ def host_plain_prefixes(ingresses: list[Ingress], categories: dict[SourceRef, tu
                         ) -> dict[str, list[PlainPrefix]]:
     """Per host, the plain prefixes Kong compares by length across all Ingresses (REFERENCE §2.1), each with the
     category of its Ingress's routes (`categories`, by source; route_category)."""
-    out: dict[str, list[PlainPrefix]] = {}
+    # an insertion-ordered set per host: a list lookup made one busy host quadratic
+    seen: dict[str, dict[PlainPrefix, None]] = {}
     for ing in ingresses:
         regex_prefix = ing.meta.annotations.get("konghq.com/regex-prefix", "").strip() or p.DEFAULT_REGEX_PREFIX
         category = (categories or {}).get(ing.meta.source, ())
@@ -71,10 +75,8 @@ def host_plain_prefixes(ingresses: list[Ingress], categories: dict[SourceRef, tu
             for path in rule.paths:
                 plain = plain_prefix_of(path.path, path.path_type, regex_prefix)
                 if plain is not None:
-                    plain = replace(plain, category=category)
-                if plain is not None and plain not in out.setdefault(rule.host, []):
-                    out[rule.host].append(plain)
-    return out
+                    seen.setdefault(rule.host, {})[replace(plain, category=category)] = None
+    return {host: list(prefixes) for host, prefixes in seen.items()}
 
 
 def resolve_backend(
@@ -231,6 +233,19 @@ def translate_ingress(
                 for h in hostnames or ["*"]:
                     grpc = tuple(sorted(m.grpc.items())) if m.grpc else None  # a dict is unhashable
                     out.claims.append(((h, m.path, m.method, m.headers, grpc), src, backend))
+
+    for host, paths in by_host.items():
+        hostnames = [host] if host else []
+        hostnames += [a for a in traits.host_aliases + traits.extra_hostnames if a not in hostnames]
+        headers = tuple(sorted((name, tuple(v.value for v in values)) for name, values in traits.headers.items()))
+        for path in paths:
+            if path.backend is None:
+                continue
+            backend = f"{path.backend.service}:{path.backend.port_number or path.backend.port_name}"
+            for kong_path in kic_traditional_paths(path.path, path.path_type, traits.regex_prefix):
+                for h in hostnames or ["*"]:
+                    out.kong_paths.append(((h, kong_path, route_category(traits), tuple(traits.methods), headers),
+                                           src, backend))
 
     if ingress.default_backend is not None or ingress.default_backend_resource is not None:
         _default_backend(ingress, traits, inventory, listeners, report, out, winner=default_backend_winner,
@@ -482,6 +497,35 @@ def iter_conflicts(claims: list[tuple[tuple[Any, ...], SourceRef, str]]) -> Iter
     for key, owners in by_key.items():
         backends = {(s.namespace, b) for s, b in owners}
         if len(backends) > 1:
+            yield key, owners
+
+
+def kic_traditional_paths(path: str, path_type: str, regex_prefix: str) -> list[str]:
+    """The Kong paths KIC builds for an Ingress path with the traditional routers (subtranslator/ingress.go
+    `PathsFromIngressPaths`, the regex marker replaced by `~`)."""
+    if path_type == "Prefix":
+        base = path.strip("/")
+        return ["/"] if not base else [f"/{base}/", f"~/{base}$"]
+    if path_type == "Exact":
+        return [f"~/{path.lstrip('/')}$"]
+    if path_type == "ImplementationSpecific":
+        if regex_prefix and path.startswith(regex_prefix):
+            return ["~" + path[len(regex_prefix):]]
+        return [path or "/"]
+    return []
+
+
+def iter_kong_path_ties(kong_paths: list[tuple[tuple[Any, ...], SourceRef, str]]
+                        ) -> Iterator[tuple[tuple[Any, ...], list[tuple[SourceRef, str]]]]:
+    """Paths to different backends for which KIC built the same Kong path on routes of one category (same host,
+    methods, headers): Kong told those routes apart by its tie-break between equal routes only, while the
+    converted matches are ordered by Gateway API's rules (Exact, then RegularExpression, then the longest
+    PathPrefix; a raw prefix became a RegularExpression)."""
+    by_key: dict[tuple[Any, ...], list[tuple[SourceRef, str]]] = {}
+    for key, src, backend in kong_paths:
+        by_key.setdefault(key, []).append((src, backend))
+    for key, owners in by_key.items():
+        if len({(s.namespace, b) for s, b in owners}) > 1:
             yield key, owners
 
 
