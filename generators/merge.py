@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generators.chart import KONG_DEFAULTS
-from generators.plan import PortPlan, StreamPort
+from generators.plan import HttpPort, PortPlan, StreamPort, UdpService, Use
 from generators.values import Target, plan_values, with_gate
 
 # nginx's stream `listen` rejects these together with `udp` (REFERENCE §7).
@@ -22,6 +22,20 @@ UDP_INCOMPATIBLE = ("ssl", "backlog", "so_keepalive", "proxy_protocol")
 
 class MergeError(ValueError):
     pass
+
+
+class MergeConflict(MergeError):
+    """The file is readable, but what it serves today and what the Gateways need cannot both be served (or a
+    listener would not be Programmed): a refusal that needs a human, not an input error."""
+
+
+@dataclass(frozen=True)
+class _Services:
+    """The proxy Services as the file names them, and the UDP ports the proxy Service serves today."""
+
+    proxy: str
+    udp: str
+    proxy_udp_today: frozenset[int]
 
 
 def _deep_last(node: Any) -> tuple[Any, Any] | None:
@@ -172,10 +186,13 @@ def _stream_params(old: list[str], s: StreamPort, path: str, notes: list[str], r
     return params
 
 
-def _match(pool: list[tuple[str, Any]], s: StreamPort) -> int | None:
-    return next((i for i, (where, e) in enumerate(pool)
-                 if isinstance(e, dict) and s.port in (e.get("containerPort"), e.get("servicePort"))
-                 and _protocol_class(e, "UDP" if where == "udpProxy.stream" else "TCP") == s.protocol), None)
+def _match(pool: list[tuple[str, Any]], s: StreamPort, prefer: str = "proxy.stream") -> int | None:
+    """The pool entry a plan port reuses: same port and protocol class, one in `prefer` (where the layout
+    puts it) first."""
+    found = [i for i, (where, e) in enumerate(pool)
+             if isinstance(e, dict) and s.port in (e.get("containerPort"), e.get("servicePort"))
+             and _protocol_class(e, "UDP" if where == "udpProxy.stream" else "TCP") == s.protocol]
+    return next((i for i in found if pool[i][0] == prefer), found[0] if found else None)
 
 
 def _apply_stream(entry: Any, s: StreamPort, path: str, notes: list[str], reset: bool) -> None:
@@ -209,9 +226,127 @@ def _merge_streams(owner: Any, key: str, plan_ports: list[StreamPort], pool: lis
     owner[key] = seq
 
 
-def _add_streams(proxy: Any, kong: Any, plan: PortPlan, kong_path: str, notes: list[str], reset: bool) -> bool:
+def _web_ports(plan: PortPlan) -> dict[int, tuple[str, HttpPort]]:
+    """The proxy Service ports the HTTP/HTTPS listeners need: KIC must map them to the proxy listens."""
+    out: dict[int, tuple[str, HttpPort]] = {}
+    for hp, kind in ((plan.http, "HTTP"), (plan.https, "HTTPS")):
+        if hp is not None:
+            out.setdefault(hp.service_port, (kind, hp))
+    return out
+
+
+def _uses(uses: tuple[Use, ...]) -> str:
+    return "; ".join(str(u) for u in uses)
+
+
+def _move_entry(src: Any, dst: Any, entry: Any) -> None:
+    """Move `entry` from src["stream"] to the end of dst["stream"] with the comment lines above it; the ones
+    below it (they belong to what follows) stay in place."""
+    from ruamel.yaml.comments import CommentedSeq
+    from ruamel.yaml.error import CommentMark
+    from ruamel.yaml.tokens import CommentToken
+
+    seq = src["stream"]
+    i = next(n for n, e in enumerate(seq) if e is entry)
+    tail = detach_tail(entry)
+    lead: list[Any] | None
+    if i == 0:
+        # Comments above a sequence's first item hang off the sequence and the key holding it.
+        lead = None
+        if hasattr(seq, "ca") and seq.ca.comment and len(seq.ca.comment) > 1 and seq.ca.comment[1]:
+            lead, seq.ca.comment[1] = seq.ca.comment[1], None
+        key_ca = src.ca.items.get("stream") if hasattr(src, "ca") else None
+        if key_ca and len(key_ca) > 3 and key_ca[3]:
+            lead, key_ca[3] = lead or key_ca[3], None
+        item = seq.ca.items.get(0) if hasattr(seq, "ca") else None
+        if item and item[1]:
+            lead, item[1] = (lead or []) + item[1], None
+    else:
+        text = detach_tail(seq[i - 1])
+        lead = [CommentToken(text, CommentMark(0), None)] if text else None
+    del seq[i]
+    if tail and seq and i == 0:
+        seq.ca.items.setdefault(0, [None, None, None, None])[1] = [CommentToken(tail, CommentMark(0), None)]
+    elif tail and seq:
+        attach_tail(seq[i - 1], tail)
+    if not seq:
+        src["stream"] = CommentedSeq()  # a bare `[]` (the emptied one keeps block-comment state)
+    if tail and not seq and hasattr(src, "ca"):
+        # `stream: []` has no scalar to hang them on: they follow the key.
+        item = src.ca.items.setdefault("stream", [None, None, None, None])
+        if item[2] is None:
+            item[2] = CommentToken("\n" + tail, CommentMark(0), None)
+        else:
+            item[2].value = item[2].value.rstrip("\n") + "\n" + tail
+    if not isinstance(dst.get("stream"), list):
+        dst["stream"] = CommentedSeq()
+    out = dst["stream"]
+    below = detach_tail(out[-1]) if out else ""
+    out.append(entry)
+    if lead:
+        out.ca.items.setdefault(len(out) - 1, [None, None, None, None])[1] = lead
+    attach_tail(entry, below)
+
+
+def _leave_proxy_service(kong: Any, proxy: Any, entry: Any, web: tuple[str, HttpPort], claimed: StreamPort | None,
+                         plan: PortPlan, svcs: _Services, kong_path: str, notes: list[str]) -> None:
+    """`entry`, a UDP entry of proxy.stream whose Service port is the one the HTTP/HTTPS listeners need on the
+    proxy Service, cannot stay there: KIC maps a Service's ports to targetPorts by number only, so the UDP port
+    would hide the HTTP/HTTPS one (UnsupportedProtocol).  Move it to udpProxy.stream (its own Service) when
+    the layout puts UDP there and the proxy Service does not serve that port today; else refuse."""
+    kind, hp = web
+    port = hp.service_port  # the entry's Service port once it serves the plan (or already)
+    today = entry.get("servicePort")
+    what = f"{kong_path}proxy.stream entry {today}->{entry.get('containerPort')}/UDP"
+    users = f"it serves {_uses(claimed.uses)}" if claimed is not None else "no Gateway listener uses it"
+    udp_node = kong.get("udpProxy") if isinstance(kong.get("udpProxy"), dict) else {}
+    udp_entries = udp_node.get("stream")
+    duplicate = isinstance(udp_entries, list) and any(
+        isinstance(e, dict) and e.get("servicePort") == port and _protocol_class(e, "UDP") == "UDP"
+        for e in udp_entries)
+    separate = plan.options.udp_service == UdpService.SEPARATE
+    served = today in svcs.proxy_udp_today
+    if separate and not served and not duplicate:
+        owner = _map(kong, "udpProxy", kong_path)
+        if not _enabled(owner, False):
+            owner["enabled"] = True
+        _move_entry(proxy, owner, entry)
+        notes.append(f"{what}: moved to {kong_path}udpProxy.stream (Service {svcs.udp}, as --udp-service separate "
+                     f"asks): on Service {svcs.proxy}, which does not serve it today, its port {port} would hide the "
+                     f"{kind} port {port} from Kong's controller")
+        return
+    clash = (f"{_uses(hp.uses)} needs port {port} of that Service for {kind}: Kong's controller maps a Service's "
+             f"ports to targetPorts by number only, so the UDP port {port} would hide the {kind} one and the {kind} "
+             "listener would not be Programmed (UnsupportedProtocol)")
+    if served:
+        head = f"{what} ({users}) is served today on Service {svcs.proxy} ({today}/UDP), and {clash}"
+    else:
+        head = (f"{what} ({users}) would go on Service {svcs.proxy} (not rendered today) with the {kind} "
+                f"listeners' port, and {clash}")
+    if not separate:
+        why = ""
+        fix = (f"move the {kind} listener to another port, or pass --prune to remove the entry" if served else
+               f"pass --udp-service separate (the entry then moves to {kong_path}udpProxy.stream, Service "
+               f"{svcs.udp}), move the {kind} listener to another port, or pass --prune to remove the entry")
+    elif duplicate:
+        why = (f". It cannot move to {kong_path}udpProxy.stream (Service {svcs.udp}, where --udp-service separate "
+               f"puts UDP): that already has a UDP entry on Service port {port}")
+        fix = f"move the {kind} listener to another port, or pass --prune to replace the entries"
+    else:
+        why = (f". --udp-service separate puts UDP on Service {svcs.udp}, but moving the entry there would stop "
+               f"serving {today}/UDP on Service {svcs.proxy}")
+        fix = (f"move the {kind} listener to another port, or pass --prune to "
+               + (f"move the entry to {kong_path}udpProxy.stream (clients of {svcs.proxy} {today}/UDP must then use "
+                  f"{svcs.udp})" if claimed is not None else "remove the entry"))
+    raise MergeConflict(f"{head}{why}\n  fix: {fix}")
+
+
+def _add_streams(proxy: Any, kong: Any, plan: PortPlan, kong_path: str, notes: list[str], reset: bool,
+                 svcs: _Services) -> bool:
     """Additive: every plan entry is updated where the file has it, else appended to the plan's list; every
-    other entry stays where it is.  Returns whether a UDP listener's entry lives in udpProxy.stream."""
+    other entry stays where it is, except a UDP entry of the proxy Service on the HTTP/HTTPS listeners' Service
+    port, which moves to udpProxy.stream when that keeps what is served (else an error).  Returns whether a
+    UDP entry lives in udpProxy.stream."""
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
     udp_node = kong.get("udpProxy") if isinstance(kong.get("udpProxy"), dict) else None
@@ -219,6 +354,7 @@ def _add_streams(proxy: Any, kong: Any, plan: PortPlan, kong_path: str, notes: l
     pool += [("udpProxy.stream", e) for e in ((udp_node or {}).get("stream") or [])]
     in_udp_proxy = False
     separate = plan.separate_udp
+    web = _web_ports(plan)
     taken: dict[int, str] = {}
     for hp, kind in ((plan.http, "HTTP"), (plan.https, "HTTPS")):
         if hp is not None:
@@ -227,9 +363,13 @@ def _add_streams(proxy: Any, kong: Any, plan: PortPlan, kong_path: str, notes: l
     for s in plan.streams:
         taken.setdefault(s.port, f"the {s.gateway_protocol} listener on {s.port}")
     for s in plan.streams:
-        match = _match(pool, s)
+        match = _match(pool, s, "udpProxy.stream" if s in separate else "proxy.stream")
         if match is not None:
             where, entry = pool.pop(match)
+            if where == "proxy.stream" and s.protocol == "UDP" and s.port in web:
+                # Only with --udp-service separate (the plan refuses UDP and HTTP/HTTPS on one proxy Service).
+                _leave_proxy_service(kong, proxy, entry, web[s.port], s, plan, svcs, kong_path, notes)
+                where = "udpProxy.stream"
             _apply_stream(entry, s, f"{kong_path}{where}", notes, reset)
             in_udp_proxy |= where == "udpProxy.stream"
             continue
@@ -252,13 +392,19 @@ def _add_streams(proxy: Any, kong: Any, plan: PortPlan, kong_path: str, notes: l
         if not isinstance(e, dict):
             continue
         udp = _protocol_class(e, "UDP" if where == "udpProxy.stream" else "TCP") == "UDP"
+        cport = e.get("containerPort")
+        if udp and where == "proxy.stream" and e.get("servicePort") in web \
+                and (cport == e.get("servicePort") or cport not in taken):
+            # Its only clash is the HTTP/HTTPS Service port on the proxy Service: its own Service would do.
+            _leave_proxy_service(kong, proxy, e, web[e["servicePort"]], None, plan, svcs, kong_path, notes)
+            where, in_udp_proxy = "udpProxy.stream", True
         for key in ("servicePort", "containerPort"):
             port = e.get(key)
             if port not in taken:
                 continue
             if udp and where == "udpProxy.stream" and port not in ssl_ports:
                 continue  # its own Service, and Kong binds UDP apart from TCP
-            raise MergeError(f"{kong_path}{where} entry {e.get('servicePort')}->{e.get('containerPort')}/"
+            raise MergeConflict(f"{kong_path}{where} entry {e.get('servicePort')}->{e.get('containerPort')}/"
                              f"{'UDP' if udp else 'TCP'} is served today, but port {port} is needed by {taken[port]}: "
                              "both cannot be served (one Service port and one listen per number; Kong's controller "
                              "maps ports by number only). Move the Gateway listener to another port, or pass --prune "
@@ -335,6 +481,8 @@ def _refuse_kept_block_clash(proxy: Any, plan: PortPlan, kong_path: str) -> None
     for st in plan.streams:
         if st.protocol == "TCP":
             needs.setdefault(st.port, f"the {st.gateway_protocol} listener on {st.port}")
+    # A UDP listener's Service port targets the listener port: a proxy listen there makes KIC read it as HTTP(S).
+    udp_needs = {st.port: st for st in plan.streams if st.protocol == "UDP"}
     defaults = KONG_DEFAULTS["proxy"]
     for block, planned in (("http", plan.http), ("tls", plan.https)):
         node = proxy.get(block) if isinstance(proxy.get(block), dict) else {}
@@ -345,10 +493,19 @@ def _refuse_kept_block_clash(proxy: Any, plan: PortPlan, kong_path: str) -> None
             if key == "servicePort" and port == 0:
                 continue
             if port in needs:
-                raise MergeError(f"{kong_path}proxy.{block} ({key} {port}) is served today, but port {port} is "
-                                 f"needed by {needs[port]}: both cannot be served (one Service port and one listen "
-                                 "per number; Kong's controller maps ports by number only). Move the Gateway "
-                                 f"listener to another port, or pass --prune to replace proxy.{block}")
+                raise MergeConflict(f"{kong_path}proxy.{block} ({key} {port}) is served today, but port {port} is "
+                                    f"needed by {needs[port]}: both cannot be served (one Service port and one "
+                                    "listen per number; Kong's controller maps ports by number only). Move the "
+                                    f"Gateway listener to another port, or pass --prune to replace proxy.{block}")
+            udp = udp_needs.get(port) if key == "containerPort" else None
+            if udp is not None:
+                kind = "HTTPS" if block == "tls" else "HTTP"
+                raise MergeConflict(f"{kong_path}proxy.{block} (containerPort {port}) is served today, but "
+                                    f"{_uses(udp.uses)} needs a UDP Service port {port} targeting Kong's UDP listen "
+                                    f"{port}: Kong's controller reads a Service port whose targetPort is a proxy "
+                                    f"listen as {kind}, so the listener would not be Programmed (UnsupportedProtocol)"
+                                    f"\n  fix: move the Gateway listener to another port, or pass --prune to replace "
+                                    f"proxy.{block}")
 
 
 def merge_values(text: str, plan: PortPlan, target: Target, *, reset_parameters: bool = False,
@@ -364,7 +521,7 @@ def merge_values(text: str, plan: PortPlan, target: Target, *, reset_parameters:
     from generators.valuesfile import ValuesError, load_values
 
     try:
-        load_values(text)  # Helm's reading (YAML 1.1), with the key and line of a duplicate
+        old = load_values(text)  # Helm's reading (YAML 1.1), with the key and line of a duplicate
     except ValuesError as exc:
         raise MergeError(str(exc)) from None
     yaml = _rt()
@@ -389,6 +546,7 @@ def merge_values(text: str, plan: PortPlan, target: Target, *, reset_parameters:
         kong = _map(kong, p, "")
     want_kong = wanted.get("gateway", wanted) if target.kong_prefix else wanted
     proxy = _map(kong, "proxy", kong_path)
+    svcs = _services(old, target)
     defaults = KONG_DEFAULTS["proxy"]
     _set(proxy, "enabled", True, True)
     for block, port in (("http", plan.http), ("tls", plan.https)):
@@ -427,7 +585,7 @@ def merge_values(text: str, plan: PortPlan, target: Target, *, reset_parameters:
                 udp_node["stream"] = []
             _set(udp_node, "enabled", False, False)
     else:
-        udp_in_udp_proxy = _add_streams(proxy, kong, plan, kong_path, notes, reset_parameters)
+        udp_in_udp_proxy = _add_streams(proxy, kong, plan, kong_path, notes, reset_parameters, svcs)
     if udp_in_udp_proxy:
         udp = _map(kong, "udpProxy", kong_path)
         if not _enabled(udp, False):
@@ -448,7 +606,47 @@ def merge_values(text: str, plan: PortPlan, target: Target, *, reset_parameters:
     out = io.StringIO()
     yaml.dump(root, out)
     merged_text = out.getvalue()
-    return MergeResult(merged_text, load_values(merged_text), notes)
+    merged = load_values(merged_text)
+    _refuse_unprogrammed(merged, plan, target)
+    return MergeResult(merged_text, merged, notes)
+
+
+def _services(old: dict[str, Any], target: Target) -> _Services:
+    from generators.chart import kong_values, proxy_service_name, udp_service_name
+    from generators.served import served_from_values
+
+    kv = kong_values(old, target.chart)
+    proxy = proxy_service_name(kv, target.release, target.chart)
+    served = served_from_values(old, release=target.release, namespace=target.namespace, chart=target.chart)
+    return _Services(proxy, udp_service_name(kv, target.release, target.chart),
+                     frozenset(s.port for s in served if (s.kind, s.where, s.protocol) == ("service", proxy, "UDP")))
+
+
+def _refuse_unprogrammed(values: dict[str, Any], plan: PortPlan, target: Target) -> None:
+    """Never hand out merged values under which a listener the plan serves would not be Programmed (a kept
+    key the checks above do not foresee): the predictor's availability test, per listener, with its reason."""
+    from generators.chart import ChartRenderError
+    from migrate.kongstatus import kong_listens_from_values
+
+    try:
+        listens = kong_listens_from_values(values, release=target.release, namespace=target.namespace,
+                                           chart=target.chart.value)
+    except ChartRenderError:
+        return  # the command reports a result the chart cannot render
+    available = {(kl.protocol, kl.port) for kl in listens}
+    uses = [u for hp in (plan.http, plan.https) if hp is not None for u in hp.uses]
+    uses += [u for s in plan.streams for u in s.uses]
+    for use in uses:
+        lst = use.listener
+        if (lst.protocol, lst.port) in available:
+            continue
+        reason = "PortUnavailable" if any(kl.protocol == lst.protocol for kl in listens) else "UnsupportedProtocol"
+        seen = "; ".join(f"Service {kl.service} port {kl.port} (targetPort {kl.target_port}) reads as {kl.protocol}"
+                         for kl in listens if kl.port == lst.port) or f"no published Service has port {lst.port}"
+        raise MergeConflict(f"{use} would not be Programmed with the merged values ({reason}): {seen}, as Kong's "
+                            "controller maps a publish Service's ports to Kong's listens by number (`migrate check` "
+                            "on the merged values shows the same)\n  fix: move the listener to another port, or "
+                            "pass --prune (the owned keys then become exactly the Gateways')")
 
 
 def _merge_controller(root: Any, plan: PortPlan, target: Target, notes: list[str], publish_udp: bool,

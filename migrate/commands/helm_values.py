@@ -154,10 +154,15 @@ def helm_values(
         raise typer.Exit(EXIT_NEEDS_HUMAN)
 
     if values_file is not None:
-        from generators.merge import MergeError, merge_values
+        from generators.merge import MergeConflict, MergeError, merge_values
 
         try:
             merged = merge_values(text, plan, target, reset_parameters=reset_parameters, prune=prune)
+        except MergeConflict as exc:
+            # What the file serves today and what the Gateways need cannot both be served: needs a human.
+            typer.echo(f"migrate: error: {values_file}: {exc}", err=True)
+            typer.echo("migrate: the merge was refused: no values written", err=True)
+            raise typer.Exit(EXIT_NEEDS_HUMAN) from None
         except MergeError as exc:
             raise fail(f"{values_file}: {exc}") from None
         for note in merged.notes:
