@@ -260,3 +260,48 @@ def test_verify_models_the_rewrite_uris_gate() -> None:
     out = run_convert(loaded.docs, ConvertOptions(), Report()).objects
     assert verify(loaded.docs, out, VerifyOptions()).differences  # KIC's default: the gate is off
     assert not verify(loaded.docs, out, VerifyOptions(rewrite_uris=True)).differences
+
+
+def test_an_ingress_of_a_version_no_api_server_serves_is_not_in_todays_cluster() -> None:
+    # networking.k8s.io/v2 does not exist: such an Ingress never reached KIC (convert reports it as invalid);
+    # it must not take the default backend from the one that did
+    unknown = ingress("api", "billing", default=("missing", "http"))
+    unknown["apiVersion"] = "networking.k8s.io/v2"
+    out, _, result = run([unknown, ingress("api", "kong", default=("missing", 80))])
+    assert set(routes(out)) == {"api-default-backend"}
+    assert not result.differences
+
+
+def test_paths_kic_made_the_same_kong_path_are_a_routing_conflict() -> None:
+    # ImplementationSpecific '/api/' and Prefix '/api/' both gave Kong the plain path '/api/': Kong's tie-break
+    # decided; the converted RegularExpression outranks the PathPrefix
+    objects = [ingress("web", host="shop.example.com",
+                       paths=[("/api/", "ImplementationSpecific", "web", 443), ("/api/", "Prefix", "grpc", 443)])]
+    _, report, _ = run(objects)
+    assert any("'/api/'" in m and "tie-break" in m for m in entries(report, Status.WARNING, "routing conflict"))
+
+
+def test_expressions_plain_path_below_a_prefix_path_is_a_warning() -> None:
+    # ingress_atc.go ranks Exact and Prefix paths as regex paths, above plain ones of any length: Prefix '/' took
+    # /api/v1 from the ImplementationSpecific '/api/v1'; the HTTPRoute's RegularExpression outranks PathPrefix '/'
+    objects = [ingress("web", "billing", paths=[("/api/v1", "ImplementationSpecific", "grpc", 80)]),
+               ingress("long", paths=[("/", "Prefix", "web", 8080)])]
+    _, report, result = run(objects, router_flavor=E)
+    assert any("below the Prefix path(s) '/'" in m for m in entries(report, Status.WARNING, "spec.rules[0]"))
+    assert {d.after.sources for d in result.differences} == {("HTTPRoute/billing/web",)}
+
+
+@pytest.mark.parametrize("flavor", [T, TC, E])
+def test_a_raw_prefix_leaves_an_exact_path_to_its_route(flavor: RouterFlavor) -> None:
+    # Kong's controller makes Exact '/api/v1' the regex '~/api/v1$', tried before the plain '/api/' (traditional);
+    # once the raw prefix is a RegularExpression too, a lookahead gives the exact path back (traditional), or
+    # the report says it cannot (traditional_compatible: no lookahead in Rust regexes)
+    objects = [ingress("web", host="shop.example.com", paths=[("/api/", "ImplementationSpecific", "grpc", 80),
+                                                             ("/api/v1", "Exact", "web", 8080)])]
+    out, report, result = run(objects, router_flavor=flavor)
+    value = routes(out)["web-shop-example-com"]["spec"]["rules"][0]["matches"][0]["path"]["value"]
+    assert value == ("/api/(?!v1$)" if flavor == T else "/api/")
+    if flavor == TC:
+        assert any("lookahead" in m for m in entries(report, Status.WARNING, "spec.rules[0].http.paths[0]"))
+    else:
+        assert not result.differences

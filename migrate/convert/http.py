@@ -64,8 +64,9 @@ def route_category(traits: RouteTraits) -> tuple[object, ...]:
 
 def host_plain_prefixes(ingresses: list[Ingress], categories: dict[SourceRef, tuple[object, ...]] | None = None
                         ) -> dict[str, list[PlainPrefix]]:
-    """Per host, the plain prefixes Kong compares by length across all Ingresses (REFERENCE §2.1), each with the
-    category of its Ingress's routes (`categories`, by source; route_category)."""
+    """Per host, the plain prefixes Kong compares by length across all Ingresses (REFERENCE §2.1), and the Exact
+    paths (regexes to Kong, which it tries before the plain prefixes), each with the category of its Ingress's
+    routes (`categories`, by source; route_category)."""
     # an insertion-ordered set per host: a list lookup made one busy host quadratic
     seen: dict[str, dict[PlainPrefix, None]] = {}
     for ing in ingresses:
@@ -76,6 +77,8 @@ def host_plain_prefixes(ingresses: list[Ingress], categories: dict[SourceRef, tu
                 plain = plain_prefix_of(path.path, path.path_type, regex_prefix)
                 if plain is not None:
                     seen.setdefault(rule.host, {})[replace(plain, category=category)] = None
+                elif path.path_type == "Exact" and path.path.startswith("/"):
+                    seen.setdefault(rule.host, {})[PlainPrefix(path.path, False, category, exact=True)] = None
     return {host: list(prefixes) for host, prefixes in seen.items()}
 
 

@@ -63,6 +63,9 @@ class PlainPrefix:
     # Kong's route category of the path's route (which matcher kinds it has, see http.route_category): Kong
     # compares prefixes by length only between routes of one category; a category with more matchers goes first
     category: tuple[object, ...] = ()
+    # an Exact path: Kong's controller makes it the regex `~<value>$`, which Kong tries before every plain path of
+    # the category, so a raw prefix starting like it (a plain path before the conversion) left it that request
+    exact: bool = False
 
 
 def plain_prefix_of(path: str, path_type: str, regex_prefix: str) -> PlainPrefix | None:
@@ -84,7 +87,11 @@ def _lookahead(path: str, competitors: list[PlainPrefix]) -> str:
     """
     tails: list[str] = []
     for c in competitors:
-        if c.segment:
+        if c.exact:
+            if not c.value.startswith(path) or len(c.value) < len(path):
+                continue
+            tail = escape_regex(c.value[len(path):]) + "$"
+        elif c.segment:
             full = c.value + "/"
             if c.value == "/" or not full.startswith(path) or len(full) <= len(path):
                 continue
@@ -176,6 +183,21 @@ def convert_path(path: str, path_type: str, regex_prefix: str, competitors: list
             "matched it as a literal prefix, and so does the conversion (add the '/~' prefix if a regex was meant)",
         ))
     regex = escape_regex(path)
+    if not kic_regex:  # expressions: an HTTPRoute's Exact match outranks a RegularExpression, as it did
+        competitors = [c for c in competitors or [] if not c.exact]
+        # expressions: KIC ranks an Ingress's Exact and Prefix paths as regex paths, above every plain one of the
+        # same category whatever its length (ingress_atc.go calculateIngressRoutePriorityTraits), while an
+        # HTTPRoute's RegularExpression outranks its PathPrefix matches (httproute_atc.go)
+        above = sorted({c.value for c in competitors or [] if c.segment and (
+            c.value == "/" or path == c.value or path.startswith(c.value + "/"))})
+        if above:
+            notes.append(PathNote(
+                Status.WARNING,
+                f"with the expressions router, Kong's controller ranked this plain path below the Prefix path(s) "
+                f"{', '.join(repr(v) for v in above)} on this host (it ranks Exact and Prefix paths as regex paths, "
+                f"above plain ones of any length), so they took its requests; as a RegularExpression it outranks "
+                f"PathPrefix matches, so requests to {path!r} and below now reach this route",
+            ))
     exclusion = _lookahead(path, competitors) if competitors else ""
     if exclusion and not lookahead:
         notes.append(PathNote(

@@ -13,6 +13,7 @@ from migrate.convert.http import (
     host_plain_prefixes,
     iter_conflicts,
     iter_exact_prefix_ties,
+    iter_kong_path_ties,
     route_category,
     translate_ingress,
 )
@@ -59,39 +60,57 @@ def route_categories(ingresses: list[Ingress], inventory: Inventory, options: Co
         AnnotationContext(ing.meta, "Ingress", inventory, options, Report()))) for ing in ingresses}
 
 
-def _report_conflicts(claims: list[tuple[tuple[Any, ...], SourceRef, str]], options: ConvertOptions,
+def _report_conflicts(claims: list[tuple[tuple[Any, ...], SourceRef, str]],
+                      kong_paths: list[tuple[tuple[Any, ...], SourceRef, str]], options: ConvertOptions,
                       report: Report) -> None:
-    """Requests several Ingress paths claim for different backends, where Kong's choice may not be Gateway API's."""
+    """Requests several Ingress paths claim for different backends, where Kong's choice may not be Gateway API's;
+    one warning per group of paths (a group inside one already reported is not reported again)."""
+    reported: list[set[tuple[SourceRef, str]]] = []
+
+    def warn(owners: list[tuple[SourceRef, str]], message: str, action: str) -> None:
+        group = set(owners)
+        if any(group <= r for r in reported):
+            return
+        reported.append(group)
+        for src in dict.fromkeys(s for s, _ in owners):
+            report.add(src, Status.WARNING, "routing conflict", message, action)
+
+    def who(owners: list[tuple[SourceRef, str]]) -> str:
+        return "; ".join(dict.fromkeys(f"{s.object_id} -> {b}" for s, b in sorted(owners, key=lambda o: str(o[0]))))
+
     for key, owners in iter_conflicts(claims):
         host, path = key[0], key[1]
         desc = f"host {host} path {path.type} {path.value}" if path else f"host {host}"
         if len({s for s, _ in owners}) > 1:
-            who = "; ".join(f"{s.object_id} -> {b}" for s, b in sorted(owners, key=lambda o: str(o[0])))
-            message = (f"the same request ({desc}) is routed to different backends by several Ingresses ({who}); "
-                       "Gateway API gives it to the oldest route, Kong's choice may differ")
-            action = "make the paths distinct, or merge the Ingresses"
+            warn(owners, f"the same request ({desc}) is routed to different backends by several Ingresses "
+                 f"({who(owners)}); Gateway API gives it to the oldest route, Kong's choice may differ",
+                 "make the paths distinct, or merge the Ingresses")
         else:
-            who = ", ".join(dict.fromkeys(b for _, b in owners))
-            message = (f"the same request ({desc}) is routed to different backends by several paths of this "
-                       f"Ingress ({who}); Gateway API gives it to the first rule, while Kong picks between the "
-                       "equal routes by its own tie-break, so the backend may change")
-            action = "keep one path per match"
-        for src in dict.fromkeys(s for s, _ in owners):
-            report.add(src, Status.WARNING, "routing conflict", message, action)
+            backends = ", ".join(dict.fromkeys(b for _, b in owners))
+            warn(owners, f"the same request ({desc}) is routed to different backends by several paths of this "
+                 f"Ingress ({backends}); Gateway API gives it to the first rule, while Kong picks between the equal "
+                 "routes by its own tie-break, so the backend may change", "keep one path per match")
+    expressions = options.router_flavor == RouterFlavor.EXPRESSIONS
     for key, owners in iter_exact_prefix_ties(claims):
         host, value = key[0], key[1]
-        who = "; ".join(dict.fromkeys(f"{s.object_id} -> {b}" for s, b in sorted(owners, key=lambda o: str(o[0]))))
-        if options.router_flavor == RouterFlavor.EXPRESSIONS:
-            kong = ("Kong's controller ranked the Ingresses' Prefix path at least as high as the Exact one, while it "
-                    "ranks an HTTPRoute's Exact match higher")
+        if expressions:
+            kong = ("and so does Kong's controller for HTTPRoutes, but with the expressions router it ranked the "
+                    "Ingresses' Prefix path at least as high as the Exact one")
         else:
-            kong = (f"Kong's controller makes both the regex path '~{value}$' (for the Ingresses too, except an "
+            kong = (f"but Kong's controller makes both the regex path '~{value}$' (for the Ingresses too, except an "
                     "Ingress Prefix '/'), so Kong's tie-break between equal routes picks the backend")
-        for src in dict.fromkeys(s for s, _ in owners):
-            report.add(src, Status.WARNING, "routing conflict",
-                       f"host {host}: the exact path {value} and the prefix {value} lead to different backends ({who}); "
-                       f"Gateway API gives {value} to the Exact match, but {kong}: the backend for exactly {value} may "
-                       "change", "make the paths distinct, or point them at the same backend")
+        warn(owners, f"host {host}: the exact path {value} and the prefix {value} lead to different backends "
+             f"({who(owners)}); Gateway API gives {value} to the Exact match, {kong}: the backend for exactly {value} "
+             "may change", "make the paths distinct, or point them at the same backend")
+    if expressions:
+        return
+    for key, owners in iter_kong_path_ties(kong_paths):
+        host, kong_path = key[0], key[1]
+        warn(owners, f"host {host}: paths to different backends ({who(owners)}) all became the Kong path "
+             f"{kong_path!r} in Kong's controller, so Kong picked between their routes by its tie-break between "
+             "equal routes; the converted matches follow Gateway API's order (Exact, RegularExpression, longest "
+             "PathPrefix), so requests matching that Kong path may reach another backend",
+             "make the paths distinct, or point them at the same backend")
 
 
 def convert_inventory(inventory: Inventory, options: ConvertOptions, report: Report) -> ConvertResult:
@@ -105,19 +124,21 @@ def convert_inventory(inventory: Inventory, options: ConvertOptions, report: Rep
     extra: list[dict[str, Any]] = []
     grant_requests: list[tuple[str, str, str, str, str, str, str]] = []
     claims = []
+    kong_paths: list[tuple[tuple[Any, ...], SourceRef, str]] = []
     for ing in ingresses:
         tr = translate_ingress(ing, inventory=inventory, options=options, listeners=listeners, report=report,
                                default_backend_winner=ing is default_winner, host_paths=host_paths)
         drafts.extend(tr.routes)
         extra.extend(tr.objects)
         claims.extend(tr.claims)
+        kong_paths.extend(tr.kong_paths)
         for from_ns, plugin_ns, plugin in tr.plugin_grants:
             grant_requests.append((plugin_ns, "gateway.networking.k8s.io", tr.route_kind, from_ns,
                                    "configuration.konghq.com", "KongPlugin", plugin))
         if not tr.routes:
             report.add(ing.meta.source, Status.INFO, "output", "no routes produced")
 
-    _report_conflicts(claims, options, report)
+    _report_conflicts(claims, kong_paths, options, report)
     report_kong_service_collisions(ingresses, inventory, options, report)
     l4 = translate_l4(inventory, options, report, listeners)
     listeners = listeners + l4.listeners

@@ -96,11 +96,16 @@ def _v1_backend(raw: Any) -> Any:
     return {"service": {"name": raw.get("serviceName"), "port": v1_port}}
 
 
+V1BETA1_INGRESS = ("networking.k8s.io/v1beta1", "extensions/v1beta1")
+
+
 def ingress_as_served(obj: dict[str, Any]) -> dict[str, Any]:
     """A v1beta1 (extensions or networking.k8s.io) Ingress as the API server serves it in v1, which is the
     only version KIC 3 reads: `serviceName`/`servicePort` become `service`, `spec.backend` becomes
-    `spec.defaultBackend`, a missing pathType is ImplementationSpecific.  Other objects unchanged."""
-    if obj.get("kind") != "Ingress" or obj.get("apiVersion") == "networking.k8s.io/v1":
+    `spec.defaultBackend`, a missing pathType is ImplementationSpecific.  Other objects unchanged, among them
+    Ingresses of a version no API server serves (`networking.k8s.io/v2`): they never exist, and KIC's model
+    skips every Ingress that is not v1."""
+    if obj.get("kind") != "Ingress" or obj.get("apiVersion") not in V1BETA1_INGRESS:
         return obj
     out = copy.deepcopy(obj)
     out["apiVersion"] = "networking.k8s.io/v1"
