@@ -56,6 +56,12 @@ class _Target:
     gid: int = -1
 
 
+def check_destinations(paths: list[Path], *, force: bool = False) -> None:
+    """Refuse up front what `write_files` would refuse for these paths (existing files without `force`, two
+    outputs on one file), so a command fails before it prints anything."""
+    _plan({p: "" for p in paths}, force, None)
+
+
 def atomic_write(path: Path, content: str, *, force: bool = False) -> None:
     write_files({path: content}, force=force)
 

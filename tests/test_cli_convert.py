@@ -79,3 +79,30 @@ def test_invalid_gateway_name_is_rejected() -> None:
 
 def test_same_input_same_bytes() -> None:
     assert run_cli(["convert", EXAMPLE]).stdout == run_cli(["convert", EXAMPLE]).stdout
+
+
+KONGINGRESS_CASE = Path(__file__).resolve().parent.parent / "golden" / "convert" / "kongingress-shared-json" / "input.yaml"
+
+
+def test_service_patches_never_reach_stdout_and_go_to_the_patches_file(tmp_path: Path) -> None:
+    plain = run_cli(["convert", str(KONGINGRESS_CASE)])
+    assert "kind: Service\n" not in plain.stdout
+    assert plain.exit_code == 1 and "unconverted Service patches: 3 Service patch document(s) were not written" \
+        in plain.stderr
+    patches = tmp_path / "patches.yaml"
+    result = run_cli(["convert", str(KONGINGRESS_CASE), "--patches", str(patches)])
+    assert f"Service patches: written to {patches}" in result.stderr
+    docs = [d for d in load_yaml_stream(patches.read_text()) if d]
+    assert {d["kind"] for d in docs} == {"Service"} and len(docs) == 3
+    assert all("spec" not in d and "konghq.com/upstream-policy" in d["metadata"]["annotations"] for d in docs)
+    assert "kubectl patch" in patches.read_text().splitlines()[2]
+
+
+def test_every_destination_is_checked_before_any_output(tmp_path: Path) -> None:
+    report = tmp_path / "report.txt"
+    report.write_text("keep me\n")
+    result = run_cli(["convert", EXAMPLE, "--report", str(report)])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "refusing to overwrite" in result.stderr and report.read_text() == "keep me\n"
+    both = run_cli(["convert", EXAMPLE, "--report", str(tmp_path / "x"), "--patches", str(tmp_path / "x")])
+    assert both.exit_code == 2 and both.stdout == "" and "same file" in both.stderr

@@ -15,6 +15,8 @@ import typer
 
 from migrate.cli import app
 from migrate.convert.choices import RouterFlavor
+from migrate.convert.options import ConvertOptions
+from migrate.convert.pipeline import run_convert
 from migrate.kic.settings import parse_version
 from migrate.loader import load_inputs
 from migrate.verify import VerifyOptions, parse_accepted, verify
@@ -52,6 +54,12 @@ def verify_options(params: dict[str, Any], accepted: dict[str, str] | None = Non
                          accepted=accepted or {}, target_kic=target, source_kic=source)
 
 
+def convert_options(params: dict[str, Any]) -> ConvertOptions:
+    return ConvertOptions(router_flavor=RouterFlavor(params["router_flavor"]),
+                          ingress_classes=tuple(params.get("ingress_class") or ()),
+                          source_kic_major=parse_version(params.get("source_kic_version") or "3")[0])
+
+
 @pytest.mark.parametrize("case", CASES, ids=case_ids("convert"))
 def test_golden_conversion_routes_like_kong(case: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     if not (case / "expected.out").exists():
@@ -64,7 +72,9 @@ def test_golden_conversion_routes_like_kong(case: Path, monkeypatch: pytest.Monk
     before = load_inputs(params["inputs"], stdin_text=stdin).docs
     accepted = parse_accepted((case / ACCEPTED).read_text()) if (case / ACCEPTED).exists() else {}
     options = verify_options(params, accepted)
-    result = verify(before, after_objects(case, params), options)
+    # the Service patches never reach stdout (expected.out); convert verifies with them applied
+    patches = run_convert(before, convert_options(params)).patches
+    result = verify(before, after_objects(case, params) + patches, options)
     assert not result.differences, (
         f"{case.name}: the conversion routes requests differently from Kong; fix the converter, or list the "
         f"difference with its reason in {ACCEPTED}:\n{render_text(result)}")

@@ -120,6 +120,14 @@ def _write_errors(what: str) -> Iterator[None]:
         raise fail(f"cannot write {what}: {exc.strerror or exc}") from None
 
 
+def check_files(paths: list[Path], force: bool) -> None:
+    """Fail (exit 2) now if any of these destinations would be refused later."""
+    from migrate.fileio import check_destinations
+
+    with _write_errors("to " + ", ".join(str(p) for p in paths)):
+        check_destinations(paths, force=force)
+
+
 def write_text_file(path: Path, text: str, force: bool) -> None:
     from migrate.fileio import atomic_write
 

@@ -12,6 +12,7 @@ from migrate import __version__
 from migrate.cli import app
 from migrate.commands.common import (
     ReportFormat,
+    check_files,
     fail,
     read_inputs,
     write_output_dir,
@@ -22,6 +23,7 @@ from migrate.convert.choices import AllowedRoutes, GatewayAPIVersion, RouterFlav
 
 if TYPE_CHECKING:
     from migrate.convert.options import ConvertOptions
+    from migrate.report import Report
 
 
 class OutputFormat(StrEnum):
@@ -94,6 +96,10 @@ def convert(
     report_file: Annotated[Path | None, typer.Option("--report", help="Write the report to FILE (default: stderr).")]
     = None,
     report_format: Annotated[ReportFormat, typer.Option(help="Report format.")] = ReportFormat.TEXT,
+    patches_file: Annotated[Path | None, typer.Option(
+        "--patches", help="Write the Service patch documents (annotation changes to Services you own) to FILE. "
+        "They never go to stdout, which stays safe for kubectl apply; with --output-dir they go to "
+        "service-patches.yaml.", metavar="FILE")] = None,
     verify_routing: Annotated[bool, typer.Option(
         "--verify/--no-verify", help="Check, as migrate verify does, that Kong routes every probe request through "
         "the output as it routed the input, modelling what Kong's ingress controller sends to Kong; differences "
@@ -129,13 +135,22 @@ def convert(
     if not is_dns1123_label(gateway_namespace):
         raise fail(f"--gateway-namespace {gateway_namespace!r} is not a valid namespace name")
 
+    if output_dir is not None and patches_file is not None:
+        raise fail("--patches and --output-dir both say where the Service patches go: pick one")
+    if report_file is not None and patches_file is not None and report_file.resolve() == patches_file.resolve():
+        raise fail(f"--report and --patches name the same file ({report_file}): refusing to write two outputs to it")
+    # Every destination is checked before anything is produced: no output without its report.
+    check_files([p for p in (report_file, patches_file) if p is not None], force)
+
     loaded = read_inputs(inputs, echo_errors=report_file is not None)
     report = Report(input_errors=[str(e) for e in loaded.errors])
     result = run_convert(loaded.docs, options, report)
     if verify_routing:
         from migrate.verify.report_hook import add_verification
 
-        add_verification(report, loaded.docs, result.objects, options)
+        # the patches are part of the migration: the verified cluster has them applied
+        add_verification(report, loaded.docs, result.objects + result.patches, options)
+    _report_patch_destination(report, result.patches, output_dir, patches_file, output)
 
     header = output_header(options)
     rendered = RENDERERS[report_format.value](report)
@@ -144,10 +159,38 @@ def convert(
         # One all-or-nothing write: never outputs without their report.
         write_output_dir(output_dir, files, force, {report_file: rendered} if report_file is not None else None)
     else:
-        write_stdout(render_objects(result.objects + result.patches, output, header))
+        # patches never join the apply stream: `kubectl apply` would take a partial Service for the whole one
+        write_stdout(render_objects(result.objects, output, header))
+        if patches_file is not None and result.patches:
+            patch_header = header + PATCH_HEADER
+            write_text_file(patches_file, render_objects(result.patches, output, patch_header), force)
 
     if report_file is not None and output_dir is None:
         write_text_file(report_file, rendered, force)
     elif report_file is None:
         typer.echo(rendered, err=True, nl=False)
     raise typer.Exit(report.exit_code())
+
+
+PATCH_HEADER = ("# Patches to existing Services: apply each with `kubectl patch service NAME -n NAMESPACE --type merge "
+                "--patch-file FILE`, never with kubectl apply.\n")
+
+
+def _report_patch_destination(report: Report, patches: list[dict[str, Any]], output_dir: Path | None,
+                              patches_file: Path | None, fmt: OutputFormat) -> None:
+    """Say where the Service patches went, or that they were not written (never silently)."""
+    if not patches:
+        return
+    from migrate.report import Status
+    from migrate.sources import GENERATED
+
+    if output_dir is not None:
+        ext = "json" if fmt == OutputFormat.JSON else "yaml"
+        report.add(GENERATED, Status.INFO, "Service patches", f"written to {output_dir / f'service-patches.{ext}'}")
+    elif patches_file is not None:
+        report.add(GENERATED, Status.INFO, "Service patches", f"written to {patches_file}")
+    else:
+        report.add(GENERATED, Status.UNCONVERTED, "Service patches",
+                   f"{len(patches)} Service patch document(s) were not written: they change Services you own and "
+                   "never go to stdout (kubectl apply would replace the Services with them)",
+                   "convert again with --patches FILE (or --output-dir DIR) and apply them with kubectl patch")

@@ -271,8 +271,8 @@ def check_services(drafts: list[RouteDraft], inventory: Inventory, options: Conv
     if patches:
         report.add(GENERATED, Status.INFO, "Service patches",
                    f"{len(patches)} Service(s) need annotation changes; they are emitted as partial Service documents "
-                   "(a null value removes the annotation), after the objects on stdout or as service-patches.yaml "
-                   "with --output-dir",
+                   "(a null value removes the annotation), never in the apply stream: --patches FILE, or "
+                   "service-patches.yaml with --output-dir",
                    "apply each with kubectl patch service NAME -n NAMESPACE --type merge --patch-file FILE, never "
                    "with kubectl apply (it would take the partial document for the whole Service and drop what "
                    "it omits)")
