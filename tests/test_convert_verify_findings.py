@@ -305,3 +305,21 @@ def test_a_raw_prefix_leaves_an_exact_path_to_its_route(flavor: RouterFlavor) ->
         assert any("lookahead" in m for m in entries(report, Status.WARNING, "spec.rules[0].http.paths[0]"))
     else:
         assert not result.differences
+
+
+def test_the_default_backend_competes_with_the_rules_as_they_match() -> None:
+    # the Ingress's headers apply to its catch-all too: a rule path '/' with the same headers is the same request
+    objects = [ingress("web", "kong", paths=[("", "ImplementationSpecific", "api", 80)], default=("grpc", 443),
+                       annotations={"konghq.com/headers.x-tenant": "~*^g.*$"})]
+    _, report, _ = run(objects)
+    assert any("api:80, grpc:443" in m for m in entries(report, Status.WARNING, "routing conflict"))
+
+
+def test_expressions_route_ranked_by_its_strongest_path_is_a_warning() -> None:
+    # ingress_atc.go: one Kong route per (host, backend), ranked by its strongest path: the catch-all of web:443
+    # shares the Exact '/api/v1' rank and outranked Prefix '/api/' of api:80; the HTTPRoute ranks them apart
+    objects = [ingress("web", "billing", paths=[("", "ImplementationSpecific", "web", 443),
+                                                ("/api/", "Prefix", "api", 80), ("/api/v1", "Exact", "web", 443)])]
+    _, report, result = run(objects, router_flavor=E)
+    assert any("strongest path" in m for m in entries(report, Status.WARNING, "routing conflict"))
+    assert result.differences

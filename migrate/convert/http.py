@@ -36,6 +36,9 @@ class HTTPTranslation:
     # (hostname, Kong path, route category, methods, headers) -> (source, backend): the Kong paths KIC built for
     # the Ingress with the traditional routers, to find routes Kong could only tell apart by its tie-break
     kong_paths: list[tuple[tuple[Any, ...], SourceRef, str]] = field(default_factory=list)
+    # expressions router: (hostname, category, methods, headers) -> (source, backend, the path's own rank and
+    # literal prefix): KIC ranks one route per (Ingress, host, backend) by its strongest path
+    atc_paths: list[tuple[tuple[Any, ...], SourceRef, str, tuple[int, int], str | None]] = field(default_factory=list)
 
 
 def resolve_reported(backend: BackendRef, namespace: str, inventory: Inventory, report: Report, src: SourceRef,
@@ -249,6 +252,11 @@ def translate_ingress(
                 for h in hostnames or ["*"]:
                     out.kong_paths.append(((h, kong_path, route_category(traits), tuple(traits.methods), headers),
                                            src, backend))
+            rank = kic_atc_path_rank(path.path, path.path_type, traits.regex_prefix)
+            if rank is not None:
+                for h in hostnames or ["*"]:
+                    out.atc_paths.append(((h, route_category(traits), tuple(traits.methods), headers), src, backend,
+                                          rank, path_literal(path.path, path.path_type, traits.regex_prefix)))
 
     if ingress.default_backend is not None or ingress.default_backend_resource is not None:
         _default_backend(ingress, traits, inventory, listeners, report, out, winner=default_backend_winner,
@@ -486,8 +494,15 @@ def _default_backend(ingress: Ingress, traits: RouteTraits, inventory: Inventory
         else "without hostnames"
     report.add(src, Status.CONVERTED, field_name, f"-> catch-all rule (PathPrefix '/') to {backend.name}:{backend.port} "
                f"in an HTTPRoute {where}{also}")
+    # the catch-all competes with the rules' matches as they are (the Ingress's methods and headers included),
+    # and for Kong with their Kong paths (KIC gives it the plain path '/')
+    headers = tuple(sorted((name, tuple(v.value for v in values)) for name, values in traits.headers.items()))
     for h in hostnames or ["*"]:
-        out.claims.append(((h, catch_all, None, (), None), src, f"{backend.name}:{backend.port}"))
+        for m in rule.matches:
+            out.claims.append(((h, m.path, m.method, m.headers, None), src, f"{backend.name}:{backend.port}"))
+        out.kong_paths.append(((h, "/", route_category(traits), tuple(traits.methods), headers), src,
+                               f"{ingress.default_backend.service}:"
+                               f"{ingress.default_backend.port_number or ingress.default_backend.port_name}"))
 
 
 def iter_conflicts(claims: list[tuple[tuple[Any, ...], SourceRef, str]]) -> Iterator[tuple[tuple[Any, ...], list[tuple[SourceRef, str]]]]:
@@ -516,6 +531,48 @@ def kic_traditional_paths(path: str, path_type: str, regex_prefix: str) -> list[
             return ["~" + path[len(regex_prefix):]]
         return [path or "/"]
     return []
+
+
+def kic_atc_path_rank(path: str, path_type: str, regex_prefix: str) -> tuple[int, int] | None:
+    """What one Ingress path adds to its Kong route's priority with the expressions router (ingress_atc.go
+    `calculateIngressRoutePriorityTraits`): (regex path, path length); Exact and Prefix paths count as regex."""
+    if path_type == "Exact":
+        return 1, 1 + len(path.lstrip("/"))
+    if path_type == "Prefix":
+        base = path.strip("/")
+        return 1, 1 if not base else 2 + len(base)
+    if path_type == "ImplementationSpecific":
+        if regex_prefix and path.startswith(regex_prefix):
+            return 1, len(path) - len(regex_prefix)
+        return 0, len(path)
+    return None
+
+
+def path_literal(path: str, path_type: str, regex_prefix: str) -> str | None:
+    """The literal start every request of the path has (None for a regex path)."""
+    if path_type == "ImplementationSpecific" and regex_prefix and path.startswith(regex_prefix):
+        return None
+    return path if path_type != "Prefix" else (path.rstrip("/") or "/")
+
+
+def iter_atc_rank_inflations(atc_paths: list[tuple[tuple[Any, ...], SourceRef, str, tuple[int, int], str | None]]
+                             ) -> Iterator[tuple[tuple[Any, ...], tuple[SourceRef, str, str], list[tuple[SourceRef, str, str]]]]:
+    """Expressions router: KIC builds one Kong route per (Ingress, host, backend) and ranks it by its strongest
+    path, so a weaker prefix of that route (e.g. a catch-all '/') outranked other backends' paths it also matches
+    that an HTTPRoute, which ranks each match on its own, puts first.  Yields (key, weak path, those others)."""
+    groups: dict[tuple[Any, ...], tuple[int, int]] = {}
+    for key, src, backend, rank, _ in atc_paths:
+        gkey = (key, src, backend)
+        groups[gkey] = max(groups.get(gkey, rank), rank)
+    for key, src, backend, rank, literal in atc_paths:
+        strongest = groups[(key, src, backend)]
+        if literal is None or rank >= strongest:
+            continue
+        lost = [(s2, b2, lit2) for k2, s2, b2, r2, lit2 in atc_paths
+                if k2 == key and (s2.namespace, b2) != (src.namespace, backend) and rank < r2 <= strongest
+                and lit2 is not None and (literal == "/" or lit2.startswith(literal))]
+        if lost:
+            yield key, (src, backend, literal), list(dict.fromkeys(lost))
 
 
 def iter_kong_path_ties(kong_paths: list[tuple[tuple[Any, ...], SourceRef, str]]

@@ -11,6 +11,7 @@ from migrate.convert.gateway import gateway_objects, plan_http_listeners, refere
 from migrate.convert.gwapi import EXPERIMENTAL, GATEWAY_ALPHA
 from migrate.convert.http import (
     host_plain_prefixes,
+    iter_atc_rank_inflations,
     iter_conflicts,
     iter_exact_prefix_ties,
     iter_kong_path_ties,
@@ -61,8 +62,9 @@ def route_categories(ingresses: list[Ingress], inventory: Inventory, options: Co
 
 
 def _report_conflicts(claims: list[tuple[tuple[Any, ...], SourceRef, str]],
-                      kong_paths: list[tuple[tuple[Any, ...], SourceRef, str]], options: ConvertOptions,
-                      report: Report) -> None:
+                      kong_paths: list[tuple[tuple[Any, ...], SourceRef, str]],
+                      atc_paths: list[tuple[tuple[Any, ...], SourceRef, str, tuple[int, int], str | None]],
+                      options: ConvertOptions, report: Report) -> None:
     """Requests several Ingress paths claim for different backends, where Kong's choice may not be Gateway API's;
     one warning per group of paths (a group inside one already reported is not reported again)."""
     reported: list[set[tuple[SourceRef, str]]] = []
@@ -103,6 +105,13 @@ def _report_conflicts(claims: list[tuple[tuple[Any, ...], SourceRef, str]],
              f"({who(owners)}); Gateway API gives {value} to the Exact match, {kong}: the backend for exactly {value} "
              "may change", "make the paths distinct, or point them at the same backend")
     if expressions:
+        for _, (src, backend, literal), lost in iter_atc_rank_inflations(atc_paths):
+            others = "; ".join(f"{s.object_id} {lit!r} -> {b}" for s, b, lit in lost)
+            warn([(src, backend), *((s, b) for s, b, _ in lost)],
+                 f"with the expressions router Kong's controller ranks one route per host and backend by its "
+                 f"strongest path, so the path {literal!r} to {backend} outranked {others} for the requests both "
+                 "match; the HTTPRoute ranks each match on its own, so those requests may now reach the other "
+                 "backend", "give the paths of one backend the same kind and length, or make them distinct")
         return
     for key, owners in iter_kong_path_ties(kong_paths):
         host, kong_path = key[0], key[1]
@@ -125,6 +134,7 @@ def convert_inventory(inventory: Inventory, options: ConvertOptions, report: Rep
     grant_requests: list[tuple[str, str, str, str, str, str, str]] = []
     claims = []
     kong_paths: list[tuple[tuple[Any, ...], SourceRef, str]] = []
+    atc_paths: list[tuple[tuple[Any, ...], SourceRef, str, tuple[int, int], str | None]] = []
     for ing in ingresses:
         tr = translate_ingress(ing, inventory=inventory, options=options, listeners=listeners, report=report,
                                default_backend_winner=ing is default_winner, host_paths=host_paths)
@@ -132,13 +142,14 @@ def convert_inventory(inventory: Inventory, options: ConvertOptions, report: Rep
         extra.extend(tr.objects)
         claims.extend(tr.claims)
         kong_paths.extend(tr.kong_paths)
+        atc_paths.extend(tr.atc_paths)
         for from_ns, plugin_ns, plugin in tr.plugin_grants:
             grant_requests.append((plugin_ns, "gateway.networking.k8s.io", tr.route_kind, from_ns,
                                    "configuration.konghq.com", "KongPlugin", plugin))
         if not tr.routes:
             report.add(ing.meta.source, Status.INFO, "output", "no routes produced")
 
-    _report_conflicts(claims, kong_paths, options, report)
+    _report_conflicts(claims, kong_paths, atc_paths, options, report)
     report_kong_service_collisions(ingresses, inventory, options, report)
     l4 = translate_l4(inventory, options, report, listeners)
     listeners = listeners + l4.listeners
