@@ -395,20 +395,9 @@ def test_ingress_class_selection() -> None:
 
 
 def tls_secret(name: str) -> dict[str, Any]:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "example.com")])
-    import datetime as dt
-    now = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
-    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
-            .serial_number(1).not_valid_before(now).not_valid_after(now + dt.timedelta(days=3650))
-            .sign(key, hashes.SHA256()))
-    crt = cert.public_bytes(serialization.Encoding.PEM)
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    # PEM-shaped material, distinct per Secret (the model merges certificates by their cert+key, as KIC does)
+    crt = f"-----BEGIN CERTIFICATE-----\n{name}-cert\n-----END CERTIFICATE-----\n".encode()
+    pem = f"-----BEGIN PRIVATE KEY-----\n{name}-key\n-----END PRIVATE KEY-----\n".encode()
     return {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name, "namespace": "default"},
             "type": "kubernetes.io/tls", "data": {"tls.crt": base64.b64encode(crt).decode(),
                                                   "tls.key": base64.b64encode(pem).decode()}}
