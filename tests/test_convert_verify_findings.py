@@ -323,3 +323,24 @@ def test_expressions_route_ranked_by_its_strongest_path_is_a_warning() -> None:
     _, report, result = run(objects, router_flavor=E)
     assert any("strongest path" in m for m in entries(report, Status.WARNING, "routing conflict"))
     assert result.differences
+
+
+def test_an_https_only_route_with_a_host_no_https_listener_covers_also_attaches_to_http() -> None:
+    # the alias has no TLS entry: attached only to the HTTPS listener of shop.example.com, KIC would drop the
+    # alias from the route's hosts (filterHostnames), and plain HTTP to it would get 404 instead of 426
+    objects = [ingress("api", "kong", host="shop.example.com", paths=[("/api", "Prefix", "web", 80)],
+                       annotations={"konghq.com/protocols": "https", "konghq.com/host-aliases": "alias.example.com"},
+                       tls=[{"hosts": ["shop.example.com"], "secretName": "tls"}])]
+    out, _, result = run(objects)
+    assert {p["sectionName"] for p in routes(out)["api-shop-example-com"]["spec"]["parentRefs"]} == {
+        "http", "https-shop-example-com"}
+    assert not result.differences
+
+
+def test_expressions_exact_path_ranked_no_higher_than_a_prefix_is_a_warning() -> None:
+    # ingress_atc.go: Exact '/api/' counts 1+4, Prefix '/api/' 2+3 bytes: a tie KIC's route order broke; the
+    # HTTPRoute's Exact match outranks the PathPrefix
+    objects = [ingress("long", host="api.example.com", paths=[("/api/", "Exact", "missing", 8080),
+                                                              ("/api/", "Prefix", "missing", 80)])]
+    _, report, _ = run(objects, router_flavor=E)
+    assert any("Exact path '/api/'" in m for m in entries(report, Status.WARNING, "routing conflict"))

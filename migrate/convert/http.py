@@ -25,6 +25,18 @@ from migrate.report import Report, Status
 from migrate.sources import SourceRef
 
 
+@dataclass(frozen=True)
+class AtcPath:
+    """An Ingress path as KIC ranks it with the expressions router (ingress_atc.go)."""
+
+    key: tuple[Any, ...]  # (hostname, route category, methods, headers): routes that compete by rank
+    src: SourceRef
+    backend: str
+    rank: tuple[int, int]  # (regex path, path length): kic_atc_path_rank
+    literal: str | None  # the literal start of its requests (path_literal); None for a regex path
+    path_type: str
+
+
 @dataclass
 class HTTPTranslation:
     routes: list[RouteDraft] = field(default_factory=list)
@@ -38,7 +50,7 @@ class HTTPTranslation:
     kong_paths: list[tuple[tuple[Any, ...], SourceRef, str]] = field(default_factory=list)
     # expressions router: (hostname, category, methods, headers) -> (source, backend, the path's own rank and
     # literal prefix): KIC ranks one route per (Ingress, host, backend) by its strongest path
-    atc_paths: list[tuple[tuple[Any, ...], SourceRef, str, tuple[int, int], str | None]] = field(default_factory=list)
+    atc_paths: list[AtcPath] = field(default_factory=list)
 
 
 def resolve_reported(backend: BackendRef, namespace: str, inventory: Inventory, report: Report, src: SourceRef,
@@ -255,8 +267,9 @@ def translate_ingress(
             rank = kic_atc_path_rank(path.path, path.path_type, traits.regex_prefix)
             if rank is not None:
                 for h in hostnames or ["*"]:
-                    out.atc_paths.append(((h, route_category(traits), tuple(traits.methods), headers), src, backend,
-                                          rank, path_literal(path.path, path.path_type, traits.regex_prefix)))
+                    out.atc_paths.append(AtcPath((h, route_category(traits), tuple(traits.methods), headers), src,
+                                                 backend, rank, path_literal(path.path, path.path_type,
+                                                                             traits.regex_prefix), path.path_type))
 
     if ingress.default_backend is not None or ingress.default_backend_resource is not None:
         _default_backend(ingress, traits, inventory, listeners, report, out, winner=default_backend_winner,
@@ -274,22 +287,26 @@ def _attach_route(route: RouteDraft, traits: RouteTraits, listeners: list[Listen
     https = not traits.http_only
     # a status code kept as an annotation needs the HTTP listener so Kong can still redirect
     http = not traits.https_only or "konghq.com/https-redirect-status-code" in route.annotations
-    # A host-less HTTPRoute attached only to HTTPS listeners (which have hostnames) gets their hostnames from
-    # Kong's controller (route_utils.go `filterHostnames`): plain HTTP to any other host would then get 404 instead
-    # of Kong's 426.  The HTTP listener has no hostname, so attaching to it too keeps the route host-less; the
-    # kept konghq.com/protocols keeps it HTTPS-only.
-    hostless_https = (traits.https_only and not route.hostnames and route.kind == "HTTPRoute"
-                      and any(lst.protocol == "HTTPS" and lst.hostname for lst in listeners))
-    http = http or hostless_https
+    # An HTTPRoute attached only to HTTPS listeners keeps only the hostnames they cover, all of theirs when it has
+    # none (route_utils.go `filterHostnames`): plain HTTP to the other hosts would then get 404 instead of Kong's
+    # 426.  The HTTP listener has no hostname, so attaching to it too keeps every host; the kept
+    # konghq.com/protocols keeps the route HTTPS-only.
+    uncovered_https = False
+    if traits.https_only and route.kind == "HTTPRoute" and not http:
+        if route.hostnames:
+            uncovered_https = any(not sections_for(listeners, [h], http=False, https=True) for h in route.hostnames)
+        else:
+            uncovered_https = any(lst.protocol == "HTTPS" and lst.hostname for lst in listeners)
+        uncovered_https = uncovered_https and bool(sections_for(listeners, route.hostnames, http=False, https=True))
+    http = http or uncovered_https
     route.sections = sections_for(listeners, route.hostnames, http=http, https=https)
-    if hostless_https and "konghq.com/protocols" not in route.annotations and any(
-            lst.protocol == "HTTPS" for lst in listeners if lst.name in route.sections):
+    if uncovered_https and "konghq.com/protocols" not in route.annotations:
         route.annotations = dict(sorted({**route.annotations,
                                          "konghq.com/protocols": ",".join(traits.protocols or ["https"])}.items()))
         report.add(src, Status.KEPT, "annotation konghq.com/protocols",
-                   "carried onto the host-less route, which also attaches to the HTTP listener: attached only to "
-                   "HTTPS listeners, Kong's controller would narrow its hosts to theirs, and plain HTTP to other "
-                   "hosts would get 404 instead of Kong's 426; the annotation keeps it HTTPS-only")
+                   "carried onto the route, which also attaches to the HTTP listener: attached only to the HTTPS "
+                   "listeners, Kong's controller would narrow its hosts to theirs, and plain HTTP to the other hosts "
+                   "would get 404 instead of Kong's 426; the annotation keeps it HTTPS-only")
     if route.kind == "GRPCRoute" and route.sections and not http:
         report.add(src, Status.WARNING, "annotation konghq.com/protocols", "a GRPCRoute attached only to HTTPS "
                    "listeners gets upstream protocol grpcs from Kong's controller unless its Services set "
@@ -555,24 +572,39 @@ def path_literal(path: str, path_type: str, regex_prefix: str) -> str | None:
     return path if path_type != "Prefix" else (path.rstrip("/") or "/")
 
 
-def iter_atc_rank_inflations(atc_paths: list[tuple[tuple[Any, ...], SourceRef, str, tuple[int, int], str | None]]
-                             ) -> Iterator[tuple[tuple[Any, ...], tuple[SourceRef, str, str], list[tuple[SourceRef, str, str]]]]:
+def iter_atc_rank_inflations(atc_paths: list[AtcPath]) -> Iterator[tuple[AtcPath, list[AtcPath]]]:
     """Expressions router: KIC builds one Kong route per (Ingress, host, backend) and ranks it by its strongest
     path, so a weaker prefix of that route (e.g. a catch-all '/') outranked other backends' paths it also matches
-    that an HTTPRoute, which ranks each match on its own, puts first.  Yields (key, weak path, those others)."""
+    that an HTTPRoute, which ranks each match on its own, puts first.  Yields (the weak path, those others)."""
     groups: dict[tuple[Any, ...], tuple[int, int]] = {}
-    for key, src, backend, rank, _ in atc_paths:
-        gkey = (key, src, backend)
-        groups[gkey] = max(groups.get(gkey, rank), rank)
-    for key, src, backend, rank, literal in atc_paths:
-        strongest = groups[(key, src, backend)]
-        if literal is None or rank >= strongest:
+    for a in atc_paths:
+        gkey = (a.key, a.src, a.backend)
+        groups[gkey] = max(groups.get(gkey, a.rank), a.rank)
+    for a in atc_paths:
+        strongest = groups[(a.key, a.src, a.backend)]
+        literal = a.literal
+        if literal is None or a.rank >= strongest:
             continue
-        lost = [(s2, b2, lit2) for k2, s2, b2, r2, lit2 in atc_paths
-                if k2 == key and (s2.namespace, b2) != (src.namespace, backend) and rank < r2 <= strongest
-                and lit2 is not None and (literal == "/" or lit2.startswith(literal))]
+        lost = [b for b in atc_paths if b.key == a.key and (b.src.namespace, b.backend) != (a.src.namespace, a.backend)
+                and a.rank < b.rank <= strongest and b.literal is not None
+                and (literal in ("", "/") or b.literal.startswith(literal))]
         if lost:
-            yield key, (src, backend, literal), list(dict.fromkeys(lost))
+            yield a, list(dict.fromkeys(lost))
+
+
+def iter_atc_exact_below_prefix(atc_paths: list[AtcPath]) -> Iterator[tuple[AtcPath, list[AtcPath]]]:
+    """Expressions router: an Exact path that a Prefix path of another backend also matches and that KIC ranked
+    no higher (a Prefix path counts one byte more: Exact '/a/' ties Prefix '/a', Exact '/a' loses to it), while an
+    HTTPRoute's Exact match outranks every PathPrefix.  Yields (the Exact path, those Prefix paths)."""
+    for a in atc_paths:
+        if a.path_type != "Exact" or a.literal is None:
+            continue
+        exact = a.literal
+        above = [b for b in atc_paths if b.key == a.key and b.path_type == "Prefix" and b.literal is not None
+                 and (b.src.namespace, b.backend) != (a.src.namespace, a.backend) and b.rank >= a.rank
+                 and (b.literal == "/" or exact == b.literal or exact.startswith(b.literal.rstrip("/") + "/"))]
+        if above:
+            yield a, list(dict.fromkeys(above))
 
 
 def iter_kong_path_ties(kong_paths: list[tuple[tuple[Any, ...], SourceRef, str]]

@@ -10,7 +10,9 @@ from migrate.convert.emit import render_routes
 from migrate.convert.gateway import gateway_objects, plan_http_listeners, reference_grants
 from migrate.convert.gwapi import EXPERIMENTAL, GATEWAY_ALPHA
 from migrate.convert.http import (
+    AtcPath,
     host_plain_prefixes,
+    iter_atc_exact_below_prefix,
     iter_atc_rank_inflations,
     iter_conflicts,
     iter_exact_prefix_ties,
@@ -63,7 +65,7 @@ def route_categories(ingresses: list[Ingress], inventory: Inventory, options: Co
 
 def _report_conflicts(claims: list[tuple[tuple[Any, ...], SourceRef, str]],
                       kong_paths: list[tuple[tuple[Any, ...], SourceRef, str]],
-                      atc_paths: list[tuple[tuple[Any, ...], SourceRef, str, tuple[int, int], str | None]],
+                      atc_paths: list[AtcPath],
                       options: ConvertOptions, report: Report) -> None:
     """Requests several Ingress paths claim for different backends, where Kong's choice may not be Gateway API's;
     one warning per group of paths (a group inside one already reported is not reported again)."""
@@ -105,13 +107,20 @@ def _report_conflicts(claims: list[tuple[tuple[Any, ...], SourceRef, str]],
              f"({who(owners)}); Gateway API gives {value} to the Exact match, {kong}: the backend for exactly {value} "
              "may change", "make the paths distinct, or point them at the same backend")
     if expressions:
-        for _, (src, backend, literal), lost in iter_atc_rank_inflations(atc_paths):
-            others = "; ".join(f"{s.object_id} {lit!r} -> {b}" for s, b, lit in lost)
-            warn([(src, backend), *((s, b) for s, b, _ in lost)],
+        for weak, lost in iter_atc_rank_inflations(atc_paths):
+            others = "; ".join(f"{b.src.object_id} {b.literal!r} -> {b.backend}" for b in lost)
+            warn([(weak.src, weak.backend), *((b.src, b.backend) for b in lost)],
                  f"with the expressions router Kong's controller ranks one route per host and backend by its "
-                 f"strongest path, so the path {literal!r} to {backend} outranked {others} for the requests both "
-                 "match; the HTTPRoute ranks each match on its own, so those requests may now reach the other "
-                 "backend", "give the paths of one backend the same kind and length, or make them distinct")
+                 f"strongest path, so the path {weak.literal or '/'!r} to {weak.backend} outranked {others} for the "
+                 "requests both match; the HTTPRoute ranks each match on its own, so those requests may now reach "
+                 "the other backend", "give the paths of one backend the same kind and length, or make them distinct")
+        for exact, above in iter_atc_exact_below_prefix(atc_paths):
+            others = "; ".join(f"{b.src.object_id} Prefix {b.literal!r} -> {b.backend}" for b in above)
+            warn([(exact.src, exact.backend), *((b.src, b.backend) for b in above)],
+                 f"with the expressions router Kong's controller ranked the Exact path {exact.literal!r} to "
+                 f"{exact.backend} no higher than {others} (a Prefix path counts one byte more), so the Prefix path "
+                 "could take its requests; an HTTPRoute's Exact match outranks every PathPrefix, so they now reach "
+                 f"{exact.backend}", "make the paths distinct, or point them at the same backend")
         return
     for key, owners in iter_kong_path_ties(kong_paths):
         host, kong_path = key[0], key[1]
@@ -134,7 +143,7 @@ def convert_inventory(inventory: Inventory, options: ConvertOptions, report: Rep
     grant_requests: list[tuple[str, str, str, str, str, str, str]] = []
     claims = []
     kong_paths: list[tuple[tuple[Any, ...], SourceRef, str]] = []
-    atc_paths: list[tuple[tuple[Any, ...], SourceRef, str, tuple[int, int], str | None]] = []
+    atc_paths: list[AtcPath] = []
     for ing in ingresses:
         tr = translate_ingress(ing, inventory=inventory, options=options, listeners=listeners, report=report,
                                default_backend_winner=ing is default_winner, host_paths=host_paths)
