@@ -42,6 +42,8 @@ class Report(BaseModel):
     entries: list[Entry] = Field(default_factory=list)
     input_errors: list[str] = Field(default_factory=list)
     ignored_kinds: dict[str, int] = Field(default_factory=dict)
+    # what happened, when "everything converted" would mislead (e.g. "nothing converted: 3 Ingresses skipped, ...")
+    summary: str = ""
     _seen: set[tuple[object, ...]] = PrivateAttr(default_factory=set)
     _subjects: dict[tuple[SourceRef, str], int] = PrivateAttr(default_factory=dict)
 
@@ -71,6 +73,7 @@ class Report(BaseModel):
         for e in other.entries:
             self.add(e.source, e.status, e.subject, e.message, e.action)
         self.input_errors.extend(other.input_errors)
+        self.summary = self.summary or other.summary
         for k, v in other.ignored_kinds.items():
             self.ignored_kinds[k] = self.ignored_kinds.get(k, 0) + v
 
@@ -118,8 +121,11 @@ def render_text(report: Report) -> str:
         lines.append(f"ignored input kinds: {kinds}")
     totals = ", ".join(f"{v} {k}" for k, v in report.totals().items() if v)
     lines.append(f"totals: {totals or 'nothing to report'}")
+    code = report.exit_code()
     verdict = {0: "everything converted", 1: "some items need a human (see 'unconverted'/'error')",
-               2: "input errors: some input could not be read"}[report.exit_code()]
+               2: "input errors: some input could not be read"}[code]
+    if report.summary:
+        verdict = report.summary if code == 0 else f"{report.summary}; {verdict}"
     lines.append(f"result: {verdict}")
     return "\n".join(lines) + "\n"
 
@@ -136,6 +142,8 @@ def render_markdown(report: Report) -> str:
     lines += [f"- {k}: {v}" for k, v in report.totals().items() if v]
     if report.ignored_kinds:
         lines += [f"- ignored input kind {k}: {v}" for k, v in sorted(report.ignored_kinds.items())]
+    if report.summary:
+        lines += ["", "## Result", "", report.summary]
     return "\n".join(lines) + "\n"
 
 
@@ -145,6 +153,7 @@ def render_json(report: Report) -> str:
         "totals": report.totals(),
         "inputErrors": report.input_errors,
         "ignoredKinds": dict(sorted(report.ignored_kinds.items())),
+        **({"summary": report.summary} if report.summary else {}),
         "entries": [
             {
                 "object": e.source.object_id,

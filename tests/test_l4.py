@@ -38,7 +38,9 @@ metadata:
 
 
 def _listeners(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    gw = next(o for o in objects if o["kind"] == "Gateway")
+    gw = next((o for o in objects if o["kind"] == "Gateway"), None)
+    if gw is None:  # no route at all: no Gateway is emitted (issue 12 item 1)
+        return []
     return [lst for lst in gw["spec"]["listeners"] if lst["protocol"] != "HTTP"]
 
 

@@ -555,3 +555,41 @@ def test_verify_routes_through_the_reused_gateway(cluster: FakeCluster, tmp_path
         in bad.stderr
     assert "unconverted routing: http GET a.example.com/: before backend shop/web:80" in bad.stderr
     assert "after status 404 (no route matches)" in bad.stderr
+
+
+# -- ingress classes: the cluster default -------------------------------------------------------------------
+
+def _classless(name: str, ns: str, host: str) -> dict[str, Any]:
+    obj = ingress(name, ns, host, "web")
+    del obj["spec"]["ingressClassName"]
+    obj["metadata"]["annotations"] = {"konghq.com/strip-path": "true"}
+    return obj
+
+
+def test_scan_learns_the_default_class_from_the_clusters_ingressclasses(cluster: FakeCluster,
+                                                                         tmp_path: Path) -> None:
+    load(cluster, [_classless("a", "shop", "a.example.com"), service("web", "shop"),
+                   {"apiVersion": "networking.k8s.io/v1", "kind": "IngressClass",
+                    "metadata": {"name": "kong", "annotations": {"ingressclass.kubernetes.io/is-default-class": "true"}},
+                    "spec": {"controller": "ingress-controllers.konghq.com/kong"}}])
+    result = scan(cluster, tmp_path, "--verify")
+    routes = [d for d in documents(result.stdout) if d["kind"] == "HTTPRoute"]
+    assert [r["spec"]["hostnames"] for r in routes] == [["a.example.com"]]
+    assert "1 object(s) without an ingress class are Kong's: Kong's IngressClass is the cluster default " \
+           "(IngressClass kong)" in result.stderr
+    assert "0 different" in result.stderr, result.stderr
+
+
+def test_scan_default_ingress_class_flag(cluster: FakeCluster, tmp_path: Path) -> None:
+    load(cluster, [_classless("a", "shop", "a.example.com"), service("web", "shop")])
+    without = scan(cluster, tmp_path)
+    assert not [d for d in documents(without.stdout) if d["kind"] == "HTTPRoute"]
+    assert "no IngressClass of Kong's is marked as the cluster default" in without.stderr
+    assert "pass --default-ingress-class NAME" in without.stderr
+    assert without.exit_code == 1  # Kong-looking objects, nothing converted
+    result = scan(cluster, tmp_path, "--default-ingress-class", "kong", "--verify")
+    routes = [d for d in documents(result.stdout) if d["kind"] == "HTTPRoute"]
+    assert [r["spec"]["hostnames"] for r in routes] == [["a.example.com"]]
+    assert "(--default-ingress-class kong)" in result.stderr
+    assert "0 different" in result.stderr, result.stderr
+    assert result.exit_code == 0, result.stderr

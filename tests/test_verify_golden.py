@@ -51,12 +51,14 @@ def verify_options(params: dict[str, Any], accepted: dict[str, str] | None = Non
     target = parse_version(params["kic_version"]) if params.get("kic_version") else None
     source = (2, 12, 0) if parse_version(params.get("source_kic_version") or "3")[0] < 3 else (3, 5, 13)
     return VerifyOptions(router_flavor=RouterFlavor(params["router_flavor"]), ingress_classes=tuple(params.get("ingress_class") or ()),
+                         default_ingress_class=params.get("default_ingress_class"),
                          accepted=accepted or {}, target_kic=target, source_kic=source)
 
 
 def convert_options(params: dict[str, Any]) -> ConvertOptions:
     return ConvertOptions(router_flavor=RouterFlavor(params["router_flavor"]),
                           ingress_classes=tuple(params.get("ingress_class") or ()),
+                          default_ingress_class=params.get("default_ingress_class"),
                           source_kic_major=parse_version(params.get("source_kic_version") or "3")[0])
 
 

@@ -69,6 +69,11 @@ def convert(
     ingress_class: Annotated[list[str] | None, typer.Option(
         "--ingress-class", help="Ingress class Kong serves (repeatable). Default: kong plus every IngressClass "
         "whose controller is ingress-controllers.konghq.com/kong.")] = None,
+    default_ingress_class: Annotated[str | None, typer.Option(
+        "--default-ingress-class", metavar="NAME", help="Kong's IngressClass NAME is the cluster default: Ingresses "
+        "without a class (and TCPIngresses/UDPIngresses without the class annotation) are Kong's, as Kong's "
+        "controller takes them. Default: learnt from IngressClass objects in the input marked "
+        "ingressclass.kubernetes.io/is-default-class.")] = None,
     gateway_class: Annotated[str, typer.Option(help="GatewayClass name to emit.")] = "kong",
     gateway_name: Annotated[str, typer.Option(help="Name of the shared Gateway.")] = "kong",
     gateway_namespace: Annotated[str, typer.Option(help="Namespace of the shared Gateway.")] = "kong",
@@ -121,7 +126,8 @@ def convert(
         source_major = parse_version(source_kic_version)[0]
         options = ConvertOptions(
             target_kic=target_kic, source_kic_major=source_major,
-            ingress_classes=tuple(ingress_class or ()), gateway_class=gateway_class, gateway_name=gateway_name,
+            ingress_classes=tuple(ingress_class or ()), default_ingress_class=default_ingress_class,
+            gateway_class=gateway_class, gateway_name=gateway_name,
             gateway_namespace=gateway_namespace, gateway_api_version=gateway_api_version,
             router_flavor=router_flavor, allowed_routes=allowed_routes, backend_tls_policy=backend_tls_policy,
         )
@@ -129,7 +135,8 @@ def convert(
         raise fail(str(exc)) from None
     from migrate.model.validation import is_dns1123_label, is_dns1123_subdomain
 
-    for flag, value in (("--gateway-class", gateway_class), ("--gateway-name", gateway_name)):
+    for flag, value in (("--gateway-class", gateway_class), ("--gateway-name", gateway_name),
+                        ("--default-ingress-class", default_ingress_class or "kong")):
         if not is_dns1123_subdomain(value):
             raise fail(f"{flag} {value!r} is not a valid DNS-1123 name")
     if not is_dns1123_label(gateway_namespace):
@@ -153,6 +160,8 @@ def convert(
     _report_patch_destination(report, result.patches, output_dir, patches_file, output)
 
     header = output_header(options)
+    if not result.objects and report.summary:
+        header += f"# {report.summary}: no objects emitted.\n"
     rendered = RENDERERS[report_format.value](report)
     if output_dir is not None:
         files = files_by_namespace(result.objects, result.patches, output, header)

@@ -59,6 +59,11 @@ def scan(
                                                 "emitting one.")] = None,
     ingress_class: Annotated[list[str] | None, typer.Option(
         "--ingress-class", help="Ingress class Kong serves (repeatable); default as in convert.")] = None,
+    default_ingress_class: Annotated[str | None, typer.Option(
+        "--default-ingress-class", metavar="NAME", help="Kong's IngressClass NAME is the cluster default: Ingresses "
+        "without a class (and TCPIngresses/UDPIngresses without the class annotation) are Kong's, as Kong's "
+        "controller takes them. Default: learnt from the cluster's IngressClasses marked "
+        "ingressclass.kubernetes.io/is-default-class.")] = None,
     gateway_class: Annotated[str, typer.Option(help="GatewayClass name to emit.")] = "kong",
     gateway_name: Annotated[str, typer.Option(help="Name of the shared Gateway.")] = "kong",
     gateway_namespace: Annotated[str, typer.Option(help="Namespace of the shared Gateway.")] = "kong",
@@ -99,6 +104,10 @@ def scan(
     for ns in namespace or ():
         if not is_dns1123_label(ns):
             raise fail(f"-n {ns!r} is not a valid namespace name")
+    from migrate.model.validation import is_dns1123_subdomain
+
+    if default_ingress_class is not None and not is_dns1123_subdomain(default_ingress_class):
+        raise fail(f"--default-ingress-class {default_ingress_class!r} is not a valid IngressClass name")
     proxy = _ns_name("--proxy-service", proxy_service)
     reuse = _ns_name("--gateway", gateway)
     if reuse is not None:
@@ -138,13 +147,15 @@ def scan(
         from migrate.convert.options import ConvertOptions
 
         options = ConvertOptions(
-            ingress_classes=tuple(ingress_class or ()), gateway_class=gateway_class, gateway_name=gateway_name,
+            ingress_classes=tuple(ingress_class or ()), default_ingress_class=default_ingress_class,
+            gateway_class=gateway_class, gateway_name=gateway_name,
             gateway_namespace=gateway_namespace, gateway_api_version=version, router_flavor=router_flavor,
             allowed_routes=allowed_routes)
     except ValueError as exc:
         raise fail(str(exc)) from None
 
     report = Report()
+    notes += readiness.class_notes(snap, options)
     result = run_convert(snap.docs, options, report)
     objects = result.objects
     if reuse is not None:

@@ -30,6 +30,11 @@ def verify(
     = RouterFlavor.TRADITIONAL,
     ingress_class: Annotated[list[str] | None, typer.Option(
         "--ingress-class", help="Ingress class Kong serves (repeatable); default as for convert.")] = None,
+    default_ingress_class: Annotated[str | None, typer.Option(
+        "--default-ingress-class", metavar="NAME", help="Kong's IngressClass NAME is the cluster default: Ingresses "
+        "without a class (and TCPIngresses/UDPIngresses without the class annotation) are Kong's, as Kong's "
+        "controller takes them. Default: learnt from IngressClass objects in the input marked "
+        "ingressclass.kubernetes.io/is-default-class.")] = None,
     accept: Annotated[Path | None, typer.Option(
         "--accept", help="File of reviewed differences, one 'REQUEST -- reason' per line (REQUEST as printed).")]
     = None,
@@ -68,6 +73,10 @@ def verify(
         raise fail(str(exc)) from None
     source = (2, 12, 0) if source[0] < 3 else (3, 5, 13)
 
+    from migrate.model.validation import is_dns1123_subdomain
+
+    if default_ingress_class is not None and not is_dns1123_subdomain(default_ingress_class):
+        raise fail(f"--default-ingress-class {default_ingress_class!r} is not a valid IngressClass name")
     if "-" in before and "-" in after:
         raise fail("--before and --after cannot both read stdin")
     accepted: dict[str, str] = {}
@@ -80,6 +89,7 @@ def verify(
     after_docs = read_inputs(after)
     result = run_verify(before_docs.docs, [d.obj for d in after_docs.docs],
                         VerifyOptions(router_flavor=router_flavor, ingress_classes=tuple(ingress_class or ()),
+                                      default_ingress_class=default_ingress_class,
                                       accepted=accepted, target_kic=target, source_kic=source))
     if kong_config is not None:
         from migrate.verify.kongfiles import kong_config_files

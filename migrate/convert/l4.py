@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from migrate.annotations import parse as p
 from migrate.annotations.route import AnnotationContext, apply_route_annotations
-from migrate.convert.classes import build_selector
+from migrate.convert.classes import build_selector, skip_hint
 from migrate.convert.drafts import RouteDraft, RuleDraft
 from migrate.convert.http import resolve_reported
 from migrate.convert.listeners import ListenerPlan
@@ -160,17 +160,21 @@ def translate_l4(inventory: Inventory, options: ConvertOptions, report: Report,
     conflict (REFERENCE §5.3), so such rules are reported instead.
     """
     out = L4Translation()
-    selector = build_selector(options.ingress_classes, inventory.ingress_classes)
+    selector = build_selector(options.ingress_classes, inventory.ingress_classes, options.default_ingress_class)
     objects: list[L4Ingress] = []
     for obj in inventory.tcp_ingresses + inventory.udp_ingresses:
         ok, why = selector.accepts_annotation_only(obj.meta.annotations)
         if ok:
             objects.append(obj)
+            if why.startswith("no class"):  # taken as Kong's by default: say so, it is not in the object
+                report.add(obj.meta.source, Status.INFO, "ingress class", f"Kong's: {why}")
         else:
+            action, warning = skip_hint(selector, obj.meta.annotations, None, annotation_only=True)
             report.add(obj.meta.source, Status.SKIPPED, "ingress class",
                        f"not served by Kong ({why}; {obj.kind} is selected by the kubernetes.io/ingress.class "
-                       f"annotation only; Kong classes: {', '.join(sorted(selector.classes))})",
-                       "pass --ingress-class to include it")
+                       f"annotation only; Kong classes: {', '.join(sorted(selector.classes))})", action)
+            if warning:
+                report.add(obj.meta.source, Status.WARNING, "ingress class", warning, action)
     objects.sort(key=_age_key)
 
     claims: list[_Claim] = []
@@ -226,7 +230,7 @@ def report_kong_service_collisions(ingresses: list[Ingress], inventory: Inventor
     has only the stream routes, replaces the Ingress's with every HTTP route to that Service port.  The
     Gateway API routes get Kong services of their own: after the migration those paths are served.
     """
-    selector = build_selector(options.ingress_classes, inventory.ingress_classes)
+    selector = build_selector(options.ingress_classes, inventory.ingress_classes, options.default_ingress_class)
     tcp: dict[tuple[str, str, int], SourceRef] = {}
     for obj in sorted(inventory.tcp_ingresses, key=_age_key):
         if not selector.accepts_annotation_only(obj.meta.annotations)[0]:

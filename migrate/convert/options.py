@@ -16,6 +16,9 @@ class ConvertOptions(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     ingress_classes: tuple[str, ...] = ()  # empty: "kong" plus every IngressClass with Kong's controller
+    # Kong's IngressClass of this name is the cluster default (class-less objects are Kong's), whether or not the
+    # input holds the IngressClass object
+    default_ingress_class: str | None = None
     gateway_class: str = "kong"
     controller_name: str = "konghq.com/kic-gateway-controller"
     gateway_name: str = "kong"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from migrate.annotations.route import AnnotationContext, apply_route_annotations
-from migrate.convert.classes import build_selector
+from migrate.convert.classes import CLASS_ANNOTATION, KONG_ANNOTATION_PREFIX, build_selector, skip_hint
 from migrate.convert.emit import render_routes
 from migrate.convert.gateway import gateway_objects, plan_http_listeners, reference_grants
 from migrate.convert.gwapi import EXPERIMENTAL, GATEWAY_ALPHA
@@ -42,16 +42,20 @@ def _age_key(ing: Ingress) -> tuple[str, str, str]:
 
 
 def select_ingresses(inventory: Inventory, options: ConvertOptions, report: Report) -> list[Ingress]:
-    selector = build_selector(options.ingress_classes, inventory.ingress_classes)
+    selector = build_selector(options.ingress_classes, inventory.ingress_classes, options.default_ingress_class)
     accepted: list[Ingress] = []
     for ing in inventory.ingresses:
         ok, why = selector.accepts(ing.meta.annotations, ing.ingress_class_name)
         if ok:
             accepted.append(ing)
+            if why.startswith("no class"):  # taken as Kong's by default: say so, it is not in the object
+                report.add(ing.meta.source, Status.INFO, "ingress class", f"Kong's: {why}")
         else:
+            action, warning = skip_hint(selector, ing.meta.annotations, ing.ingress_class_name)
             report.add(ing.meta.source, Status.SKIPPED, "ingress class",
-                       f"not served by Kong ({why}; Kong classes: {', '.join(sorted(selector.classes))})",
-                       "pass --ingress-class to include it")
+                       f"not served by Kong ({why}; Kong classes: {', '.join(sorted(selector.classes))})", action)
+            if warning:
+                report.add(ing.meta.source, Status.WARNING, "ingress class", warning, action)
     return sorted(accepted, key=_age_key)
 
 
@@ -190,6 +194,8 @@ def convert_inventory(inventory: Inventory, options: ConvertOptions, report: Rep
         extra, key=lambda o: (KONG_KIND_ORDER.get(o["kind"], 9), o["metadata"].get("namespace", ""), o["metadata"]["name"])
     )
     result.objects = objects + grants + routes + kong_objects
+    if not routes:
+        _without_routes(result, inventory, options, report)
 
     kinds = {o["kind"] for o in result.objects}
     experimental = sorted(kinds & EXPERIMENTAL[options.gateway_api_version])
@@ -203,6 +209,79 @@ def convert_inventory(inventory: Inventory, options: ConvertOptions, report: Rep
                    f"{', '.join(alpha)} are served by Kong's controller only with the GatewayAlpha feature gate",
                    "set ingressController.env.feature_gates: GatewayAlpha=true in the Helm values")
     return result
+
+
+SHARED_KINDS = frozenset({"GatewayClass", "Gateway", "ReferenceGrant"})
+KONG_CRD_KINDS = ("KongPlugin", "KongClusterPlugin", "KongIngress", "KongUpstreamPolicy")
+
+
+def _plural(n: int, kind: str) -> str:
+    return f"{n} {kind}" + ("" if n == 1 else ("es" if kind.endswith("s") else "s"))
+
+
+def _without_routes(result: ConvertResult, inventory: Inventory, options: ConvertOptions, report: Report) -> None:
+    """No route was produced: a GatewayClass and a Gateway without routes are no plan, so they are not emitted;
+    when nothing else is either, the report says what happened instead of "everything converted", and needs a
+    human when the input held objects that look like Kong's (the class choice is probably wrong)."""
+    result.objects = [o for o in result.objects if o["kind"] not in SHARED_KINDS]
+    if result.objects or result.patches:
+        report.add(GENERATED, Status.INFO, "output", "no route was produced, so no GatewayClass or Gateway is emitted")
+        return
+    selector = build_selector(options.ingress_classes, inventory.ingress_classes, options.default_ingress_class)
+    skipped: dict[str, int] = {}
+    classes: set[str] = set()
+    classless = 0
+    kong_looking: list[str] = []
+    sources = [(i.meta, "Ingress", selector.accepts(i.meta.annotations, i.ingress_class_name)[0],
+                i.meta.annotations.get(CLASS_ANNOTATION, "").strip() or i.ingress_class_name or "")
+               for i in inventory.ingresses]
+    sources += [(o.meta, o.kind, selector.accepts_annotation_only(o.meta.annotations)[0],
+                 o.meta.annotations.get(CLASS_ANNOTATION, "").strip())
+                for o in inventory.tcp_ingresses + inventory.udp_ingresses]
+    accepted = 0
+    for meta, kind, ok, cls in sources:
+        if ok:
+            accepted += 1
+            continue
+        skipped[kind] = skipped.get(kind, 0) + 1
+        if cls:
+            classes.add(cls)
+        else:
+            classless += 1
+        if kind != "Ingress" or any(k.startswith(KONG_ANNOTATION_PREFIX) for k in meta.annotations):
+            kong_looking.append(meta.source.object_id)
+    parts: list[str] = []
+    if skipped:
+        what = " and ".join(_plural(n, k) for k, n in sorted(skipped.items()))
+        why = []
+        if classes:
+            names = ", ".join(f"'{c}'" for c in sorted(classes))
+            why.append(f"class {names} is not Kong's" if len(classes) == 1 else f"classes {names} are not Kong's")
+        if classless:
+            who = "without a class" if classless == sum(skipped.values()) else f"{classless} of them without a class"
+            why.append(f"{who}, and no Kong IngressClass is the cluster default")
+        parts.append(f"{what} skipped, {'; '.join(why)} (Kong classes: {', '.join(sorted(selector.classes))})")
+    if accepted:
+        parts.append(f"{accepted} object(s) of Kong's classes produced no route (see their entries)")
+    if not sources:
+        parts.append("the input holds no Ingress, TCPIngress or UDPIngress")
+    report.summary = "nothing converted: " + "; ".join(parts)
+    crds = [(k, sum(1 for o in inventory.plugins + inventory.cluster_plugins + inventory.kong_ingresses
+                    + inventory.upstream_policies if o.meta.source.kind == k)) for k in KONG_CRD_KINDS]
+    services = sum(1 for s in inventory.services if any(k.startswith(KONG_ANNOTATION_PREFIX) for k in s.meta.annotations))
+    held = [", ".join(kong_looking[:5]) + (f" and {len(kong_looking) - 5} more" if len(kong_looking) > 5 else "")
+            ] if kong_looking else []
+    held += [_plural(n, k) for k, n in crds if n]
+    if services:
+        held.append(f"{_plural(services, 'Service')} with konghq.com/* annotations")
+    if held and (skipped or not sources):
+        report.add(GENERATED, Status.UNCONVERTED, "ingress-class",
+                   f"the input holds objects that look like Kong's ({'; '.join(held)}), but nothing was converted: "
+                   "every Ingress, TCPIngress and UDPIngress was skipped by its ingress class" if skipped else
+                   f"the input holds objects that look like Kong's ({'; '.join(held)}), but no Ingress, TCPIngress "
+                   "or UDPIngress to convert",
+                   "pass --ingress-class NAME for the class Kong serves, or --default-ingress-class NAME when Kong's "
+                   "IngressClass is the cluster default; or add the Kong Ingresses to the input")
 
 
 def run_convert(docs: list[SourceDoc], options: ConvertOptions, report: Report | None = None) -> ConvertResult:

@@ -96,6 +96,30 @@ def reuse_gateway(objects: list[dict[str, Any]], snap: Snapshot, options: Conver
     return kept, notes
 
 
+def class_notes(snap: Snapshot, options: ConvertOptions) -> list[Note]:
+    """Which ingress class, if any, is Kong's cluster default: learnt from the scanned IngressClasses (or given
+    with --default-ingress-class); class-less Ingresses are Kong's only then.  Said only when it matters: some
+    scanned Ingress (or TCPIngress/UDPIngress) has no class."""
+    from migrate.convert.classes import build_selector
+    from migrate.model.inventory import build_inventory
+
+    inventory = build_inventory([d for d in snap.docs if d.obj.get("kind") in (
+        "IngressClass", "Ingress", "TCPIngress", "UDPIngress")], Report())
+    classless = [i.meta for i in inventory.ingresses
+                 if not i.ingress_class_name and not i.meta.annotations.get("kubernetes.io/ingress.class", "").strip()]
+    classless += [o.meta for o in inventory.tcp_ingresses + inventory.udp_ingresses
+                  if not o.meta.annotations.get("kubernetes.io/ingress.class", "").strip()]
+    if not classless:
+        return []
+    selector = build_selector(options.ingress_classes, inventory.ingress_classes, options.default_ingress_class)
+    if selector.default_class_exists:
+        return [Note("info", "ingress classes", f"{len(classless)} object(s) without an ingress class are Kong's: "
+                     f"Kong's IngressClass is the cluster default ({selector.default_from})")]
+    return [Note("warning", "ingress classes", f"{len(classless)} object(s) without an ingress class are not "
+                 "converted: no IngressClass of Kong's is marked as the cluster default",
+                 "if Kong serves them, pass --default-ingress-class NAME")]
+
+
 def clashes(objects: list[dict[str, Any]], snap: Snapshot) -> list[Note]:
     notes = []
     for obj in objects:

@@ -162,6 +162,36 @@ def assumed_objects(objects: Sequence[dict[str, Any]]) -> Assumptions:
     return out
 
 
+DEFAULT_CLASS_ANNOTATION = "ingressclass.kubernetes.io/is-default-class"
+KONG_INGRESS_CONTROLLER = "ingress-controllers.konghq.com/kong"
+
+
+def with_default_ingress_class(docs: Sequence[SourceDoc], name: str) -> tuple[list[SourceDoc], str]:
+    """`--default-ingress-class NAME`: Kong's IngressClass NAME is the cluster default, so KIC takes class-less
+    Ingresses (and class-less TCPIngresses/UDPIngresses) as its own.  The input's IngressClass of that name is
+    marked as the default; without one, it is assumed (Kong's controller, marked default).  Both sides see it."""
+    out: list[SourceDoc] = []
+    found = False
+    for doc in docs:
+        obj = doc.obj
+        if obj.get("kind") == "IngressClass" and _name(obj) == name:
+            found = True
+            if _meta(obj).get("annotations", {}).get(DEFAULT_CLASS_ANNOTATION) != "true":
+                obj = copy.deepcopy(obj)
+                obj.setdefault("metadata", {}).setdefault("annotations", {})[DEFAULT_CLASS_ANNOTATION] = "true"
+                out.append(SourceDoc(obj, doc.ref))
+                continue
+        out.append(doc)
+    if found:
+        return out, f"IngressClass {name} taken as the cluster default (--default-ingress-class)"
+    out.append(SourceDoc({"apiVersion": "networking.k8s.io/v1", "kind": "IngressClass",
+                          "metadata": {"name": name, "annotations": {DEFAULT_CLASS_ANNOTATION: "true"}},
+                          "spec": {"controller": KONG_INGRESS_CONTROLLER}},
+                         SourceRef(kind="IngressClass", name=name, file="<assumed>")))
+    return out, (f"assumed IngressClass {name} (not in the input), run by Kong's controller and marked as the cluster "
+                 "default (--default-ingress-class)")
+
+
 def _apply_patch(target: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
     merged = copy.deepcopy(target)
     annotations = dict(_meta(merged).get("annotations") or {})

@@ -24,7 +24,7 @@ from migrate.kong.config import KongConfig
 from migrate.kong.router import KongRouter
 from migrate.kong.validate import KongRejection, validate
 from migrate.loader import SourceDoc
-from migrate.verify.cluster import after_cluster, assumed_objects
+from migrate.verify.cluster import after_cluster, assumed_objects, with_default_ingress_class
 from migrate.verify.defaults import ingress_as_served
 from migrate.verify.options import VerifyOptions, Version
 from migrate.verify.outcome import Outcome, Request
@@ -123,11 +123,17 @@ def after_eras(options: VerifyOptions) -> list[Version]:
 def translate_sides(before_docs: Sequence[SourceDoc], after_objects: Sequence[dict[str, Any]],
                     options: VerifyOptions) -> tuple[SideConfig, list[tuple[str, SideConfig]], list[str]]:
     """KIC(before) and KIC(after) per era, each with Kong's verdict on loading it; plus notes."""
+    notes: list[str] = []
+    if options.default_ingress_class:
+        before_docs, note = with_default_ingress_class(before_docs, options.default_ingress_class)
+        notes.append(note)
     assumptions = assumed_objects([d.obj for d in before_docs] + list(after_objects))
     assumed = [SourceDoc(o, _assumed_ref(o)) for o in assumptions.objects]
-    notes = list(assumptions.notes)
+    notes = list(assumptions.notes) + notes
     flavor = options.router_flavor
     classes = options.ingress_classes or kong_classes(before_docs)
+    if options.default_ingress_class and options.default_ingress_class not in classes:
+        classes = tuple(sorted({*classes, options.default_ingress_class}))
 
     def settings(version: Version) -> KICSettings:
         # Both sides are clusters: Gateway API routes reach the translator only through KIC's route controllers

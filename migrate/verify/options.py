@@ -13,6 +13,9 @@ Version = tuple[int, int, int]
 class VerifyOptions:
     router_flavor: RouterFlavor = RouterFlavor.TRADITIONAL  # the Kong Helm chart's default
     ingress_classes: tuple[str, ...] = ()  # empty: "kong" plus every IngressClass run by Kong's controller
+    # Kong's IngressClass of this name is the cluster default (`--default-ingress-class`): KIC serves it and takes
+    # class-less objects; the IngressClass object is assumed when the input lacks it (migrate/verify/cluster.py)
+    default_ingress_class: str | None = None
     # request description -> reason: differences the user has reviewed and accepted
     accepted: dict[str, str] = field(default_factory=dict)
     # The KIC the Gateway API objects will run on; None: every 3.4.x/3.5.x (both translation eras are checked).

@@ -28,6 +28,7 @@ def add_verification(report: Report, before_docs: Sequence[SourceDoc], objects: 
     source_kic = (2, 12, 0) if options.source_kic_major < 3 else (3, 5, 13)
     result = verify(before_docs, objects, VerifyOptions(router_flavor=options.router_flavor,
                                                         ingress_classes=options.ingress_classes,
+                                                        default_ingress_class=options.default_ingress_class,
                                                         target_kic=options.target_kic, source_kic=source_kic))
     report.add(VERIFY_SOURCE, Status.INFO, "routing", summary_line(result))
     for text in result.rejected:
