@@ -15,6 +15,17 @@ from migrate.commands.helm_values import ChartOpt, load_gateways
 
 CONDITION_TYPES = ("Accepted", "Conflicted", "ResolvedRefs", "Programmed")
 
+NEEDS = """check needs the Gateways to check and how Kong is deployed, one of:
+  migrate check GATEWAY-INPUT... --values FILE
+      Kong installed with Helm: FILE holds the release's values (helm get values RELEASE -n NAMESPACE);
+      add --chart ingress, --release R, --namespace NS unless they are the kong chart, kong, kong
+  migrate check GATEWAY-INPUT... --service SVC.yaml... --proxy-listen STR --stream-listen STR
+      Kong installed without Helm: the Kong proxy Service manifest(s), and the KONG_PROXY_LISTEN and
+      KONG_STREAM_LISTEN values of the Kong container
+GATEWAY-INPUT: the Gateway manifests (files, directories such as the plan/ of migrate convert --output-dir,
+or - for stdin). Example: migrate check plan/namespace-kong.yaml --values my-values.yaml
+Run migrate check -h for every option."""
+
 
 class CheckFormat(StrEnum):
     TEXT = "text"
@@ -92,8 +103,8 @@ def _listens_from_services(paths: list[str], proxy_listen: str, stream_listen: s
 
 @app.command()
 def check(
-    inputs: Annotated[list[str], typer.Argument(help="Gateway manifests: files, directories or - for stdin.",
-                                                metavar="INPUT...")],
+    inputs: Annotated[list[str] | None, typer.Argument(help="Gateway manifests: files, directories or - for stdin.",
+                                                       metavar="INPUT...", show_default=False)] = None,
     values_file: Annotated[Path | None, typer.Option("--values", help="Kong Helm values file.")] = None,
     service: Annotated[list[str] | None, typer.Option(help="Kong proxy (publish) Service manifest(s), for installs "
                                                       "without Helm; use with --proxy-listen/--stream-listen.")] = None,
@@ -117,6 +128,9 @@ def check(
     from migrate.kongstatus.fixes import fix_for, verified_fix
     from migrate.kongstatus.predict import predict_listener_status
 
+    if not inputs:
+        # A bare `migrate check` (or one without Gateways) says what it needs instead of a terse usage error.
+        raise fail(NEEDS)
     if (values_file is None) == (not service):
         raise fail("give either --values FILE or --service FILE (with --proxy-listen/--stream-listen)")
     selected = load_gateways(inputs, gateway, gateway_class)
