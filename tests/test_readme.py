@@ -8,8 +8,8 @@ Blocks are marked by an HTML comment on the line before them (invisible on GitHu
   skipped: the tests run against the checkout.
 * `<!-- readme-test: python -->` before a Python block: run as a script there.
 * `<!-- readme-test: output -->` before a block: exactly the stdout of the command or script before it.
-* `<!-- readme-test: excerpt FILE -->`: each line, in order, is a line of FILE (a line ending in `...` is a
-  prefix; a lone `...` skips).
+* `<!-- readme-test: excerpt FILE -->`: each line, in order, is a line of FILE, where `...` stands for any
+  text (a lone `...` line skips lines).
 * `<!-- readme-test: cluster -->` before a shell block needing a cluster: the local files it names exist
   after the walk, and the objects it patches, waits for or deletes are those of the plan and the estate.
 * `<!-- readme-test: files DIR -->` before a table: its first column names exactly the files under DIR.
@@ -130,9 +130,9 @@ def _excerpt_problems(excerpt: list[str], actual: list[str], where: str) -> list
     for line in excerpt:
         if line.strip() == "...":
             continue
-        prefix = line[:-3].rstrip() if line.endswith("...") else None
+        pattern = re.compile(".*".join(re.escape(part) for part in line.split("...")))
         for j in range(pos, len(actual)):
-            if (actual[j].startswith(prefix) if prefix is not None else actual[j] == line):
+            if pattern.fullmatch(actual[j]):
                 pos = j + 1
                 break
         else:
