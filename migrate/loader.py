@@ -229,7 +229,12 @@ def object_problem(obj: dict[str, Any], check_tags: bool = True) -> tuple[tuple[
             continue
         if not isinstance(values, dict):
             return ("metadata", key), f"is {_kind_name(values)}, not a mapping of strings"
+        # a merge patch (a `kind: Service` document without spec, as convert writes them) removes an annotation
+        # with null: the only place a null value is meaningful
+        patch = key == "annotations" and obj.get("kind") == "Service" and "spec" not in obj
         for name, value in values.items():
+            if value is None and patch:
+                continue
             if not isinstance(value, str):
                 return (("metadata", key, str(name)),
                         f"is {_kind_name(value)}; Kubernetes accepts only strings here (quote it)")

@@ -328,3 +328,13 @@ def test_a_before_configuration_kong_rejects_is_a_failure_that_can_be_accepted(t
     accepted = run_cli(["verify", "--before", str(before), "--after", str(after), "--accept", str(accept)])
     assert "ACCEPTED REJECTED before: route" in accepted.stdout
     assert "REJECTED before" not in accepted.stdout.replace("ACCEPTED REJECTED before", "")
+
+
+def test_verify_reads_a_plan_directory_with_its_service_patches(tmp_path: Path) -> None:
+    # convert's service-patches.yaml removes annotations with null: the loader takes it as a merge patch
+    case = Path(__file__).resolve().parent.parent / "golden" / "convert" / "kongingress-shared-json" / "input.yaml"
+    plan = tmp_path / "plan"
+    assert run_cli(["convert", str(case), "--output-dir", str(plan)]).exit_code in (0, 1)
+    assert (plan / "service-patches.yaml").is_file()
+    result = run_cli(["verify", "--before", str(case), "--after", str(plan)])
+    assert result.exit_code == 0, result.stdout + result.stderr
