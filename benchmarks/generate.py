@@ -6,6 +6,7 @@ headers, strip-path, protocols, redirects, ...), the Services they point at (nam
 the KongPlugins they name, and a share of TCPIngress/UDPIngress.
 
     python3 -m benchmarks.generate 10000 --seed 1 -o /tmp/estate.yaml
+    python3 -m benchmarks.generate 200 --shape methods-headers -o /tmp/mh.yaml   # pathological shapes
 """
 
 from __future__ import annotations
@@ -114,15 +115,91 @@ def generate(n: int, seed: int = 1) -> list[dict[str, Any]]:
     return objects
 
 
+# Pathological shapes (issue 13 item 2): one input grown along one dimension, to show each command's cost is
+# linear in it (or refused past a documented bound).  Each takes its size and returns the objects (or, for
+# `values`, the text of a values file); `benchmarks.run --shapes` prints their growth.
+
+def _one_ingress(annotations: dict[str, str], paths: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    paths = paths or [{"path": "/", "pathType": "Prefix", "backend": {"service": {"name": "svc", "port": {"number": 80}}}}]
+    return [{"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+             "metadata": {"name": "big", "namespace": "default", "annotations": annotations},
+             "spec": {"ingressClassName": "kong", "rules": [{"host": "big.example.com", "http": {"paths": paths}}]}},
+            _service("default", "svc", "http", 80)]
+
+
+def _method_name(i: int) -> str:
+    """A distinct alphabetic method name (Kong accepts any upper-case token): GET, ..., then XA, XB, ..."""
+    base = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+    if i < len(base):
+        return base[i]
+    i -= len(base)
+    name = ""
+    while True:
+        name = chr(ord("A") + i % 26) + name
+        i = i // 26 - 1
+        if i < 0:
+            return "X" + name
+
+
+def shape_paths(n: int) -> list[dict[str, Any]]:
+    """One Ingress with `n` Prefix paths."""
+    paths = [{"path": f"/p{i}", "pathType": "Prefix", "backend": {"service": {"name": "svc", "port": {"number": 80}}}}
+             for i in range(n)]
+    return _one_ingress({}, paths)
+
+
+def shape_methods_headers(n: int) -> list[dict[str, Any]]:
+    """One Ingress with `n` methods in konghq.com/methods and a header matching any of `n` values."""
+    return _one_ingress({"konghq.com/methods": ",".join(_method_name(i) for i in range(n)),
+                         "konghq.com/headers.x-tenant": ",".join(f"t{i}" for i in range(n))})
+
+
+def shape_plugins(n: int) -> list[dict[str, Any]]:
+    """One Ingress whose konghq.com/plugins names `n` plugins (100,000 names: a ~1 MB annotation)."""
+    return _one_ingress({"konghq.com/plugins": ",".join(f"plugin-{i:06d}" for i in range(n))})
+
+
+def shape_values(n: int) -> str:
+    """A Kong chart values file with `n` unrelated keys (podAnnotations, ~46 bytes each) and comments:
+    `helm-values --in-place` must rewrite it in time linear in its size (10 MB ~ 220,000 keys)."""
+    lines = ["# values for the kong chart", "image:", "  repository: kong", "  tag: \"3.9\"",
+             "proxy:", "  enabled: true", "  type: LoadBalancer", "  http:", "    enabled: true",
+             "    servicePort: 80", "    containerPort: 8000", "  tls:", "    enabled: true",
+             "    servicePort: 443", "    containerPort: 8443", "podAnnotations:"]
+    lines += [f"  example.com/annotation-{i:07d}: \"value {i}\"  # note {i}" for i in range(n)]
+    return "\n".join(lines) + "\n"
+
+
+def shape_gateway() -> list[dict[str, Any]]:
+    """The Gateway `shape_values` is merged with: HTTP 80, HTTPS 443 and one TCP listener."""
+    return [{"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway",
+             "metadata": {"name": "kong", "namespace": "kong"},
+             "spec": {"gatewayClassName": "kong", "listeners": [
+                 {"name": "http", "protocol": "HTTP", "port": 80},
+                 {"name": "https", "protocol": "HTTPS", "port": 443,
+                  "tls": {"mode": "Terminate", "certificateRefs": [{"name": "cert"}]}},
+                 {"name": "tcp", "protocol": "TCP", "port": 9000}]}}]
+
+
+SHAPES = {"paths": shape_paths, "methods-headers": shape_methods_headers, "plugins": shape_plugins,
+          "values": shape_values}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("n", type=int, help="number of Ingresses")
+    parser.add_argument("n", type=int, help="number of Ingresses (or the size of --shape)")
+    parser.add_argument("--shape", choices=sorted(SHAPES), help="one pathological input instead of an estate")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
     args = parser.parse_args(argv)
     from migrate import yamlio
 
-    text = yamlio.dump_yaml_documents(generate(args.n, args.seed))
+    if args.shape == "values":
+        text = shape_values(args.n)
+    elif args.shape:
+        text = yamlio.dump_yaml_documents(SHAPES[args.shape](args.n))  # type: ignore[arg-type]
+    else:
+        text = yamlio.dump_yaml_documents(generate(args.n, args.seed))
     if args.output:
         args.output.write_text(text)
     else:

@@ -8,6 +8,7 @@ measured, the faster is the baseline), then the ratios.  Also the start-up of `m
 
     python3 -m benchmarks.run                # N = 1000 and 10000, best of 3
     python3 -m benchmarks.run --sizes 1000 --repeat 1
+    python3 -m benchmarks.run --shapes --repeat 1   # only the pathological shapes (issue 13), with their growth
 
 Targets (issue 6): convert(10k) <= 2x baseline time and <= 4x baseline memory, linear in N; helm-values and
 check < 0.5 s; --help < 0.5 s.  Nothing here is asserted by the test suite.
@@ -29,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmarks.generate import generate
+from benchmarks.generate import SHAPES, generate, shape_gateway
 
 PY = sys.executable
 ROOT = Path(__file__).resolve().parent.parent
@@ -173,6 +174,39 @@ def bench_small(repeat: int, work: Path) -> Iterator[str]:
         yield "check (64)         not available"
 
 
+# Pathological shapes (issue 13 item 2), each at three sizes doubling: the command, and the sizes.
+SHAPE_SIZES = {"paths": [2500, 5000, 10000], "methods-headers": [100, 200, 400], "plugins": [4000, 8000, 16000],
+               "values": [20000, 40000, 80000]}
+
+
+def bench_shapes(names: list[str], repeat: int, work: Path) -> Iterator[str]:
+    """Wall time and peak RSS of each shape at doubling sizes, and the growth per doubling (linear: x2)."""
+    from migrate import yamlio
+
+    gw = work / "shape-gateway.yaml"
+    gw.write_text(yamlio.dump_yaml_documents(shape_gateway()))
+    for name in names:
+        samples: list[tuple[int, Sample]] = []
+        for n in SHAPE_SIZES[name]:
+            src = work / f"shape-{name}-{n}.yaml"
+            if name == "values":
+                src.write_text(SHAPES[name](n))  # type: ignore[arg-type]
+                # --in-place rewrites it: a fresh copy per run
+                cmd = [PY, "-c", "import shutil, sys, runpy; shutil.copy(sys.argv[1], sys.argv[2]); "
+                       "sys.argv = ['migrate', 'helm-values', sys.argv[3], '--values', sys.argv[2], '--in-place']; "
+                       "runpy.run_module('migrate', run_name='__main__')",
+                       str(src), str(work / "values-in-place.yaml"), str(gw)]
+            else:
+                src.write_text(yamlio.dump_yaml_documents(SHAPES[name](n)))  # type: ignore[arg-type]
+                cmd = [PY, "-m", "migrate", "convert", str(src)]  # convert verifies by default
+            s = best(cmd, repeat)
+            samples.append((n, s))
+            yield (f"shape {name:<16} n={n:>6} ({src.stat().st_size / 1e6:5.2f} MB) {s.seconds:7.2f} s "
+                   f"{s.max_rss_kb / 1024:7.0f} MiB  exit {s.exit_code}")
+        growth = ", ".join(f"x{b.seconds / a.seconds:.1f}" for (_, a), (_, b) in itertools.pairwise(samples))
+        yield f"shape {name:<16} growth per doubling: time {growth} (linear = x2 or less)"
+
+
 def machine() -> list[str]:
     cpu = ""
     try:
@@ -190,11 +224,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; the best is kept")
     parser.add_argument("--convert-arg", action="append", default=[], metavar="ARG",
                         help="extra argument for `migrate convert` (repeatable), e.g. --convert-arg=--allowed-routes=all")
+    parser.add_argument("--shapes", nargs="*", choices=sorted(SHAPE_SIZES), metavar="SHAPE",
+                        help="only the pathological shapes (all without a name): " + ", ".join(SHAPE_SIZES))
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="migrate-bench-") as tmp:
         work = Path(tmp)
-        for line in itertools.chain(machine(), bench_small(args.repeat, work),
-                                    bench_convert(args.sizes, args.repeat, work, args.convert_arg)):
+        if args.shapes is not None:
+            runs: Iterator[str] = itertools.chain(machine(), bench_shapes(args.shapes or list(SHAPE_SIZES),
+                                                                          args.repeat, work))
+        else:
+            runs = itertools.chain(machine(), bench_small(args.repeat, work),
+                                   bench_convert(args.sizes, args.repeat, work, args.convert_arg),
+                                   bench_shapes(list(SHAPE_SIZES), args.repeat, work))
+        for line in runs:
             print(line, flush=True)
     return 0
 

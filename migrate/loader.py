@@ -215,6 +215,11 @@ def _unsupported_at(node: Any, path: tuple[Any, ...]) -> tuple[tuple[Any, ...], 
     return None
 
 
+# apimachinery ValidateAnnotationsSize (TotalAnnotationSizeLimitB): keys plus values of one object, in bytes.  It
+# also bounds what one annotation can ask of the conversion (a 1 MB konghq.com/plugins list, issue 13).
+MAX_ANNOTATIONS_BYTES = 256 * 1024
+
+
 def object_problem(obj: dict[str, Any], check_tags: bool = True) -> tuple[tuple[Any, ...], str] | None:
     """Why the API server would refuse `obj` at the JSON level (field path, message), or None.
 
@@ -240,6 +245,13 @@ def object_problem(obj: dict[str, Any], check_tags: bool = True) -> tuple[tuple[
                         f"is {_kind_name(value)}; Kubernetes accepts only strings here (quote it)")
             if not isinstance(name, str):
                 return ("metadata", key, str(name)), f"key is {_kind_name(name)}; Kubernetes accepts only strings"
+    annotations = meta.get("annotations") if isinstance(meta, dict) else None
+    if isinstance(annotations, dict):
+        size = sum(len(k.encode()) + len(v.encode()) for k, v in annotations.items() if isinstance(v, str))
+        if size > MAX_ANNOTATIONS_BYTES:
+            return (("metadata", "annotations"),
+                    f"total {size:,} bytes, over Kubernetes' {MAX_ANNOTATIONS_BYTES // 1024} KiB limit (the API "
+                    "server rejects this object)")
     from migrate.inputschema import schema_problem
 
     typed = schema_problem(obj)

@@ -330,6 +330,10 @@ class KongRouter:
             self._sorted[host] = found
         return found.ordered if path is None else found.for_path(path)
 
+    def _for_request(self, req: Request, path: str) -> list[_Candidate]:
+        self.candidates(req.host)  # fills the cache
+        return self._sorted[req.host].for_request(path, req.headers)
+
     def route(self, req: Request) -> Outcome:
         try:
             return self._route(req)
@@ -339,7 +343,7 @@ class KongRouter:
     def _route(self, req: Request) -> Outcome:
         path = req.path.partition("?")[0] or "/"
         ctx = self._context(req, path) if self.flavor == RouterFlavor.EXPRESSIONS else None
-        hit = next((h for h in (self._match(c, req, path, ctx) for c in self.candidates(req.host, path))
+        hit = next((h for h in (self._match(c, req, path, ctx) for c in self._for_request(req, path))
                     if h is not None), None)
         if req.scheme == HTTPS and not self.has_certificate(req.host):
             # the handshake fails before routing; the route that would take the request is named as responsible
@@ -523,8 +527,24 @@ class _HostCandidates:
     def __init__(self, ordered: list[_Candidate]) -> None:
         self.ordered = ordered
         self.by_prefix: dict[str, list[int]] = {}
+        # Candidates that need a header with literal values only are also indexed by (header, value): a route
+        # with one header match per value (200 values: 200 routes on one path) is then found in one lookup
+        # instead of a scan of them all (issue 13: routing cost linear in the routes).
+        self.by_header: dict[str, dict[tuple[str, str], list[int]]] = {}  # prefix -> (name, value) -> indices
+        self.unindexed: dict[str, list[int]] = {}  # prefix -> indices without such a header
+        self.header_names: dict[str, tuple[str, ...]] = {}  # prefix -> names indexed
         for i, c in enumerate(ordered):
             self.by_prefix.setdefault(c.path_prefix, []).append(i)
+            literal = next((h for h in c.headers if not h.regexes), None) if c.expression is None else None
+            if literal is None:
+                self.unindexed.setdefault(c.path_prefix, []).append(i)
+                continue
+            index = self.by_header.setdefault(c.path_prefix, {})
+            for value in literal.values:
+                index.setdefault((literal.name.lower(), value), []).append(i)
+            names = self.header_names.get(c.path_prefix, ())
+            if literal.name.lower() not in names:
+                self.header_names[c.path_prefix] = (*names, literal.name.lower())
         self.lengths = sorted({len(k) for k in self.by_prefix})
 
     def for_path(self, path: str) -> list[_Candidate]:
@@ -536,6 +556,31 @@ class _HostCandidates:
                 break
             picked.extend(self.by_prefix.get(path[:n], ()))
         picked.sort()
+        return [self.ordered[i] for i in picked]
+
+    def for_request(self, path: str, headers: tuple[tuple[str, str], ...]) -> list[_Candidate]:
+        """The candidates `path` and the request's `headers` (lower-cased names) may satisfy, in priority order:
+        those needing a literal header value the request does not send are left out (they cannot match)."""
+        if not self.by_header:
+            return self.for_path(path)
+        sent: dict[str, str] = {}
+        for name, value in headers:
+            sent.setdefault(name, value.lower())
+        picked: list[int] = []
+        for n in self.lengths:
+            if n > len(path):
+                break
+            prefix = path[:n]
+            if prefix not in self.by_prefix:
+                continue
+            picked.extend(self.unindexed.get(prefix, ()))
+            index = self.by_header.get(prefix)
+            if index:
+                for name in self.header_names[prefix]:
+                    got = sent.get(name)
+                    if got is not None:
+                        picked.extend(index.get((name, got), ()))
+        picked = sorted(set(picked))
         return [self.ordered[i] for i in picked]
 
 

@@ -88,6 +88,8 @@ class VerifyResult:
     def different(self) -> int:
         return len(self.differences) + len(self.accepted)
 
+    # routes whose methods x header values were probed under a bound (migrate.verify.probes), as one note
+    bounded: list[str] = field(default_factory=list)
     # regexes Python's backtracking engine could not evaluate within the budget: pattern -> why
     unevaluated: list[tuple[str, str]] = field(default_factory=list)
 
@@ -245,7 +247,10 @@ def verify(before_docs: Sequence[SourceDoc], after_objects: Sequence[dict[str, A
     shapes = [*before_router.shapes()]
     for _, router in after_routers:
         shapes.extend(router.shapes())
-    probes = generate_probes(shapes)
+    bounded: list[str] = []
+    probes = generate_probes(shapes, bounded)
+    result.bounded = bounded
+    result.notes.extend(bounded)
     result.probes = len(probes)
     # a host whose Kong routes are the same on both sides routes every request alike: skip the routing
     # (compared once per host and era: a busy host's signature is long)

@@ -10,6 +10,13 @@ For every route of either table (so a route only one side has is probed too):
   missing, a case variant of the value and a value nobody lists;
 * every request both as http and https.
 Probes are deduplicated and sorted, so a run is deterministic.
+
+Bounds (issue 13): the methods and header values of a route are combined (every method with every header
+variant) only while that product stays within MAX_PRODUCT; past it each method is probed with the first header
+variant and each header variant with the first method (linear in the route's size).  A route listing more than
+MAX_LISTED_PROBED methods, or a header with more than MAX_LISTED_PROBED values, has an evenly spread sample of
+them probed (the first and last always).  Each bound that applied is returned as a note, so the report says which
+routes were not probed exhaustively.
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 from migrate.verify.outcome import HTTP, HTTPS, Request
 from migrate.verify.shapes import EXACT, PREFIX, REGEX, PathShape, RouteShape
@@ -27,6 +34,18 @@ GRPC_METHOD = "POST"  # gRPC calls are HTTP/2 POSTs
 MAX_HOSTS_FOR_HOSTLESS = 5
 OTHER_METHODS = ("GET", "POST", "DELETE", "PATCH")
 UNLISTED_VALUE = "unlisted-value"
+T = TypeVar("T")
+MAX_PRODUCT = 256  # methods x header variants of one route probed in full
+MAX_LISTED_PROBED = 32  # methods of one route, values of one header, probed
+
+
+def _sample(items: list[T]) -> list[T]:
+    """At most MAX_LISTED_PROBED of `items`, evenly spread, the first and the last included."""
+    n = len(items)
+    if n <= MAX_LISTED_PROBED:
+        return items
+    k = MAX_LISTED_PROBED
+    return [items[(i * (n - 1)) // (k - 1)] for i in range(k)]
 
 
 def regex_sample(pattern: str, any_char: str = "x") -> str | None:
@@ -156,11 +175,14 @@ def host_variants(host: str) -> list[str]:
     return [host]
 
 
-def _header_variants(headers: tuple[tuple[str, tuple[tuple[str, bool], ...]], ...]) -> list[dict[str, str]]:
+def _header_variants(headers: tuple[tuple[str, tuple[tuple[str, bool], ...]], ...],
+                     bounded: list[str] | None = None) -> list[dict[str, str]]:
     samples: dict[str, list[str]] = {}
     for name, listed in headers:
-        got = [v if not rx else regex_sample(v) for v, rx in listed]
+        got = [v if not rx else regex_sample(v) for v, rx in _sample(list(listed))]
         samples[name] = [g for g in got if g]
+        if len(listed) > MAX_LISTED_PROBED and bounded is not None:
+            bounded.append(f"header {name}: {len(listed)} values, {MAX_LISTED_PROBED} of them probed")
     baseline = {n: vs[0] for n, vs in samples.items() if vs}
     out = [dict(baseline)]
     for name, values in samples.items():
@@ -175,21 +197,32 @@ def _header_variants(headers: tuple[tuple[str, tuple[tuple[str, bool], ...]], ..
     return out
 
 
-def _methods(shape: RouteShape) -> list[str]:
+def _methods(shape: RouteShape, bounded: list[str] | None = None) -> list[str]:
     if shape.grpc:
         return [GRPC_METHOD]
     if not shape.methods:
         return ["GET"]
     outside = next((m for m in OTHER_METHODS if m not in shape.methods), "PURGE")
-    return [*shape.methods, outside]
+    if len(shape.methods) > MAX_LISTED_PROBED and bounded is not None:
+        bounded.append(f"{len(shape.methods)} methods, {MAX_LISTED_PROBED} of them probed")
+    return [*_sample(list(shape.methods)), outside]
+
+
+def _describe(shape: RouteShape) -> str:
+    host = shape.hosts[0] if shape.hosts else "any host"
+    path = shape.paths[0].value if shape.paths else "any path"
+    more = f" (+{len(shape.hosts) + len(shape.paths) - 2} hosts/paths)" if len(shape.hosts) + len(shape.paths) > 2 else ""
+    return f"route on {host}{path}{more}"
 
 
 def _request(scheme: str, host: str, path: str, method: str, headers: dict[str, str]) -> Request:
     return Request(scheme, host, path, method, tuple(sorted((k.lower(), v) for k, v in headers.items())))
 
 
-def generate_probes(shapes: Iterable[RouteShape]) -> list[Request]:
+def generate_probes(shapes: Iterable[RouteShape], notes: list[str] | None = None) -> list[Request]:
+    """The probes for `shapes`; each bound that applied (see the module doc) is appended to `notes`."""
     shapes = list(dict.fromkeys(shapes))
+    bounds: dict[str, None] = {}
     named = sorted({h for s in shapes for h in s.hosts if not h.startswith("*")})
     probes: set[Request] = set()
     for shape in shapes:
@@ -200,16 +233,35 @@ def generate_probes(shapes: Iterable[RouteShape]) -> list[Request]:
         paths = [v for ps in shape.paths for v in variants(ps)]
         if not paths:
             continue
-        header_sets = _header_variants(shape.headers)
-        methods = _methods(shape)
+        bounded: list[str] = []
+        header_sets = _header_variants(shape.headers, bounded)
+        methods = _methods(shape, bounded)
+        full = len(methods) * len(header_sets) <= MAX_PRODUCT
+        if not full:
+            bounded.append(f"{len(methods)} methods x {len(header_sets)} header variants = "
+                           f"{len(methods) * len(header_sets)} > {MAX_PRODUCT}: each method probed with one header "
+                           "variant and each variant with one method")
+        if bounded:
+            bounds.setdefault(f"{_describe(shape)}: {'; '.join(bounded)}")
         for scheme in (HTTP, HTTPS):
             if shape.hosts:
                 probes.add(_request(scheme, UNCOVERED_HOST, paths[0], methods[0], header_sets[0]))
             for host in hosts:
                 for path in paths:
                     probes.add(_request(scheme, host, path, methods[0], header_sets[0]))
-                for method in methods:
+                if full:
+                    for method in methods:
+                        for headers in header_sets:
+                            probes.add(_request(scheme, host, paths[0], method, headers))
+                else:
+                    for method in methods:
+                        probes.add(_request(scheme, host, paths[0], method, header_sets[0]))
                     for headers in header_sets:
-                        probes.add(_request(scheme, host, paths[0], method, headers))
+                        probes.add(_request(scheme, host, paths[0], methods[0], headers))
+    if notes is not None and bounds:
+        listed = list(bounds)
+        notes.append(f"probes bounded (methods x header values, issue 13) on {len(listed)} route(s), not every "
+                     f"combination was compared: {'; '.join(listed[:5])}"
+                     + (f"; and {len(listed) - 5} more" if len(listed) > 5 else ""))
     # a tuple key sorts several times faster than the dataclass's generated ordering
     return sorted(probes, key=lambda r: (r.scheme, r.host, r.path, r.method, r.headers))

@@ -40,6 +40,9 @@ def add_verification(report: Report, before_docs: Sequence[SourceDoc], objects: 
             report.add(VERIFY_SOURCE, Status.ERROR, "Kong configuration",
                        f"Kong would reject what its controller builds from the output: {text}",
                        "report this conversion: the output must load in Kong")
+    for text in result.bounded:
+        report.add(VERIFY_SOURCE, Status.WARNING, "routing (probes bounded)", text,
+                   "check the method/header combinations of these routes by hand if they matter")
     for pattern, why in result.unevaluated:
         report.add(VERIFY_SOURCE, Status.UNCONVERTED, "routing (regex not evaluated)",
                    f"regex {pattern!r} could not be evaluated: {why}; the requests it routes were not compared",
