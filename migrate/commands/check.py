@@ -83,6 +83,12 @@ def _listens_from_values(values: dict[str, Any], path: Path, chart: ChartOpt, re
     return listens, ctx
 
 
+def _services(paths: list[str]) -> list[dict[str, Any]]:
+    from migrate.loader import load_inputs
+
+    return [d.obj for d in load_inputs(paths).docs if d.obj.get("kind") == "Service"]
+
+
 def _listens_from_services(paths: list[str], proxy_listen: str, stream_listen: str) -> tuple[list[Any], Any]:
     from migrate.kongstatus.fixes import FixContext
     from migrate.kongstatus.listens import ListenSyntaxError, kong_listens_from_services
@@ -150,6 +156,13 @@ def check(
             # Every values fix is re-run through the predictor: only a change that works is shown.
             found, problem = verified_fix(s, gateways, values, chart.value, release, namespace)
             lines = [f for f in lines if f.startswith("Gateway:")] + (found or [f"no single values change: {problem}"])
+        elif values is None and any(r in ("UnsupportedProtocol", "PortUnavailable") for r in s.reasons):
+            # --service mode: the Service/listen change is re-run through the predictor too (issue 11 item 5).
+            from migrate.kongstatus.fixes import verified_service_fix
+
+            found, problem = verified_service_fix(s, gateways, _services(service or []), proxy_listen, stream_listen)
+            lines = [f for f in lines if f.startswith("Gateway:")] + (
+                found or [f"no single Service or listen change: {problem}"])
         fixes[id(s)] = lines
     problems = dataplane_problems(gateways, statuses, values, chart.value, release, namespace) \
         if values is not None else []

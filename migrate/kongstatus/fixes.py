@@ -280,3 +280,77 @@ def verified_fix(status: ListenerStatus, gateways: list[Any], values: dict[str, 
         if len(groups) > 1 and works([x for x in groups if x is not g]):
             groups.remove(g)
     return [ch.text for g in groups for ch in g if ch.text], ""
+
+
+def verified_service_fix(status: ListenerStatus, gateways: list[Any], services: list[dict[str, Any]],
+                         proxy_listen: str, stream_listen: str) -> tuple[list[str], str]:
+    """`check --service` mode: (fix lines, problem) as `verified_fix` for values: the Service/listen change is
+    applied to the Service manifests and KONG_PROXY_LISTEN / KONG_STREAM_LISTEN and re-run through the
+    predictor; it is shown only when it programs the listener without unprogramming another (issue 11 item 5)."""
+    import copy
+
+    from migrate.kongstatus.listens import ListenSyntaxError, kong_listens_from_services, parse_listen
+    from migrate.kongstatus.predict import predict_listener_status
+
+    lst = status.listener
+    if lst.protocol not in ("HTTP", "HTTPS", "TLS", "TCP", "UDP"):
+        return [], "Kong has no listen for this protocol"
+    l4 = lst.protocol in ("TCP", "UDP", "TLS")
+    proto = "UDP" if lst.protocol == "UDP" else "TCP"
+    ssl = lst.protocol in ("HTTPS", "TLS")
+    try:
+        proxy = {e.port: e.ssl for e in parse_listen(proxy_listen)}
+    except ListenSyntaxError as exc:
+        return [], str(exc)
+    new = copy.deepcopy(services)
+    lines: list[str] = []
+    owner, entry = next(((s, p) for s in new for p in (s.get("spec") or {}).get("ports") or []
+                         if isinstance(p, dict) and p.get("port") == lst.port), (None, None))
+    # the container port: L4 listens are keyed by the listener port; HTTP(S) reuse a proxy listen of the kind
+    target = lst.port if l4 else next((port for port, on in proxy.items() if on == ssl), lst.port)
+    if owner is not None and entry is not None:
+        meta = owner.get("metadata") or {}
+        name = f"{meta.get('namespace') or 'default'}/{meta.get('name') or ''}"
+        raw = entry.get("targetPort", entry.get("port"))
+        if isinstance(raw, int) and not isinstance(raw, bool):
+            target = raw
+        else:
+            entry["targetPort"] = target
+            lines.append(f"publish Service {name}: set the targetPort of port {entry.get('name') or lst.port!r} "
+                         f"to the integer {target} (Kong's controller never matches a named targetPort)")
+    else:
+        if not new:
+            return [], "no publish Service given"
+        meta = new[0].get("metadata") or {}
+        name = f"{meta.get('namespace') or 'default'}/{meta.get('name') or ''}"
+        new[0].setdefault("spec", {}).setdefault("ports", []).append(
+            {"name": f"{lst.protocol.lower()}-{lst.port}", "port": lst.port, "targetPort": target, "protocol": proto})
+        lines.append(f"publish Service {name}: add port {lst.port}/{proto} with targetPort {target}")
+    flag = " udp" if lst.protocol == "UDP" else (" ssl" if ssl else "")
+    new_proxy, new_stream = proxy_listen, stream_listen
+    if l4:
+        stream = {e.port: e.ssl for e in parse_listen(stream_listen)}
+        if stream.get(target) != ssl or target not in stream:
+            new_stream = _add_listen(stream_listen, f"0.0.0.0:{target}{flag}")
+            lines.append(f"add 0.0.0.0:{target}{flag} to KONG_STREAM_LISTEN")
+    elif proxy.get(target) != ssl or target not in proxy:
+        new_proxy = _add_listen(proxy_listen, f"0.0.0.0:{target}{' http2 ssl' if ssl else ''}")
+        lines.append(f"add 0.0.0.0:{target}{' http2 ssl' if ssl else ''} to KONG_PROXY_LISTEN")
+    before = predict_listener_status(gateways, kong_listens_from_services(services, proxy_listen, stream_listen))
+    after = predict_listener_status(gateways, kong_listens_from_services(new, new_proxy, new_stream))
+    me = next((s for s in after if s.gateway == status.gateway and s.listener == status.listener), None)
+    if me is None or any(r in ("UnsupportedProtocol", "PortUnavailable") for r in me.reasons):
+        why = ", ".join(me.reasons) if me is not None else "?"
+        tried = "; ".join(lines) or "the obvious changes"
+        return [], (f"no Service or listen change found that programs it (after: {tried}, it is still {why}); "
+                    "Kong's controller maps Service ports to listens by targetPort, and a KONG_PROXY_LISTEN entry "
+                    "wins over a KONG_STREAM_LISTEN one on the same port")
+    broken = [a for b, a in zip(before, after, strict=True) if b.programmed and not a.programmed]
+    if broken:
+        names = ", ".join(f"{s.gateway} {s.listener.describe()}" for s in broken)
+        return [], f"the change that programs it ({'; '.join(lines)}) would unprogram {names}"
+    return lines, ""
+
+
+def _add_listen(listen: str, entry: str) -> str:
+    return entry if listen.strip() in ("", "off") else f"{listen}, {entry}"
