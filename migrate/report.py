@@ -15,6 +15,17 @@ from pydantic import BaseModel, Field, PrivateAttr
 from migrate.sources import SourceRef
 
 
+def quote(text: object) -> str:
+    """A value as the user writes it, in quotes: paths and regexes keep their backslashes as emitted (`'/\\*'`
+    from repr() is not what the output holds).  Falls back to repr() for control characters or both quotes."""
+    if isinstance(text, str) and text.isprintable():
+        if "'" not in text:
+            return f"'{text}'"
+        if '"' not in text:
+            return f'"{text}"'
+    return repr(text)
+
+
 class Status(StrEnum):
     CONVERTED = "converted"  # expressed in standard Gateway API (or a Kong CRD) with Kong's behaviour
     KEPT = "kept"  # carried over as a Kong annotation the controller honours on the new object

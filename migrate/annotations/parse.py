@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from migrate.report import quote
+
 PREFIX = "konghq.com/"
 HEADERS_PREFIX = "konghq.com/headers."
 HEADERS_SEPARATOR = "konghq.com/headers-separator"
@@ -57,7 +59,7 @@ def parse_header_values(value: str, separator: str = ",") -> list[HeaderValue]:
             try:
                 re.compile(pattern)
             except re.error as exc:
-                raise AnnotationValueError(f"invalid regular expression {pattern!r}: {exc}") from exc
+                raise AnnotationValueError(f"invalid regular expression {quote(pattern)}: {exc}") from exc
             out.append(HeaderValue(pattern, True))
         else:
             out.append(HeaderValue(item, False))
@@ -235,5 +237,5 @@ def parse_rewrite(value: str) -> Rewrite:
     template = "".join(out)
     static = None if captures else "".join(literal)
     if static is not None and not static.startswith("/"):
-        raise AnnotationValueError(f"{uri!r} does not start with '/': the upstream request would have no valid path")
+        raise AnnotationValueError(f"{quote(uri)} does not start with '/': the upstream request would have no valid path")
     return Rewrite(template, static)

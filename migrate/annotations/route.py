@@ -15,7 +15,7 @@ from migrate.convert.options import ConvertOptions, RouterFlavor, listener_proto
 from migrate.model.inventory import Inventory
 from migrate.model.objects import Meta
 from migrate.model.validation import hostname_problem
-from migrate.report import Report, Status
+from migrate.report import Report, Status, quote
 
 FORCE_SSL_REDIRECT = "ingress.kubernetes.io/force-ssl-redirect"
 CLASS_ANNOTATION = "kubernetes.io/ingress.class"
@@ -319,7 +319,7 @@ def _regex_prefix(key: str, value: str, ctx: AnnotationContext) -> None:
         ctx.note(key, Status.WARNING, f"{value!r}: no path starts with blanks, so Kong treated none of this "
                  "Ingress's paths as a regex, and neither does the conversion", "set '/~' if regexes were meant")
     else:
-        ctx.note(key, Status.CONVERTED, f"paths starting with {value!r} -> RegularExpression matches")
+        ctx.note(key, Status.CONVERTED, f"paths starting with {quote(value)} -> RegularExpression matches")
 
 
 def _flavor_dependent(key: str, value: str, ctx: AnnotationContext, why: str) -> None:
@@ -381,6 +381,17 @@ def _snis(key: str, value: str, ctx: AnnotationContext) -> None:
 
 def _rewrite(key: str, value: str, ctx: AnnotationContext) -> None:
     ctx.traits.rewrite = p.parse_rewrite(value)  # the translator emits the filter or plugin and reports it
+    if ctx.kind == "Ingress":
+        # KIC's RewriteURIs feature gate is off by default, and without it KIC drops the Kong service of this
+        # Ingress's backend (MaybeRewriteURI: "konghq.com/rewrite annotation not supported when rewrite uris
+        # disabled"; migrate/kic/ingress.py), so its routes never served.  The Gateway API routes are served
+        # whatever the gate says.
+        ctx.note(key, Status.WARNING, "Kong's controller honours konghq.com/rewrite only with its RewriteURIs feature "
+                 "gate (off by default); without the gate it dropped the Kong service of this Ingress's backends "
+                 "(with every route on it), so Kong never routed this Ingress. The converted routes are routed once "
+                 "applied: converting it starts routing it",
+                 "if the gate is off today, make sure these requests should now reach the backend (verify lists "
+                 "them as before 404, after routed)")
 
 
 def _class(key: str, value: str, ctx: AnnotationContext) -> None:
@@ -406,8 +417,67 @@ def _override(key: str, value: str, ctx: AnnotationContext) -> None:
 
 
 def _legacy(key: str, value: str, ctx: AnnotationContext) -> None:
-    ctx.note(key, Status.UNCONVERTED, "legacy pre-1.0 annotation; current Kong controllers ignore it",
-             "replace it with konghq.com/plugins or konghq.com/override before converting")
+    # Kong's controller (1.x and later) no longer reads these: they had no effect today, so nothing is lost.
+    ctx.note(key, Status.IGNORED, "legacy pre-1.0 annotation: Kong's controller (1.0 and later) ignores it, so it "
+             "had no effect today; not carried over",
+             "if it was meant to apply, use konghq.com/plugins or konghq.com/override (and convert again)")
+
+
+CERT_MANAGER_PREFIX = "cert-manager.io/"
+TLS_ACME = "kubernetes.io/tls-acme"
+# the annotations that make cert-manager's ingress-shim create a Certificate for the Ingress
+CERT_MANAGER_TRIGGERS = ("cert-manager.io/cluster-issuer", "cert-manager.io/issuer", TLS_ACME)
+
+
+def _cert_manager(key: str, value: str, ctx: AnnotationContext) -> None:
+    """cert-manager's ingress-shim: a Certificate per spec.tls Secret, owned by the Ingress (ownerReference), so
+    deleting the Ingress after the migration deletes it; the Gateway-side equivalent is gateway-shim's annotation
+    on the Gateway (Secrets in the Gateway's namespace only) or a Certificate of one's own."""
+    if ctx.kind != "Ingress":
+        ctx.note(key, Status.IGNORED, "cert-manager reads it from Ingresses and Gateways only: no effect here")
+        return
+    anns = ctx.meta.annotations
+    trigger = next((k for k in CERT_MANAGER_TRIGGERS if k in anns and (k != TLS_ACME or anns[k].strip() == "true")),
+                   None)
+    if key != trigger:
+        if trigger is None:
+            ctx.note(key, Status.IGNORED, "a cert-manager setting without an issuer annotation: ingress-shim made "
+                     "no Certificate for this Ingress")
+        else:
+            ctx.note(key, Status.IGNORED, f"a setting of the Certificate cert-manager makes for {trigger}: carry it "
+                     "over with the issuer (see that entry)")
+        return
+    ingress = next((i for i in ctx.inventory.ingresses if i.meta.source == ctx.meta.source), None)
+    tls = [t for t in (ingress.tls if ingress is not None else []) if t.secret_name]
+    if not tls:
+        ctx.note(key, Status.IGNORED, "cert-manager's ingress-shim makes Certificates only for spec.tls entries with "
+                 "a secretName; this Ingress has none, so there is nothing to carry over")
+        return
+    ns = ctx.meta.namespace
+    secrets = ", ".join(dict.fromkeys(f"{ns}/{t.secret_name}" for t in tls))
+    if key == TLS_ACME:
+        issuer_ref = "naming cert-manager's default issuer (its --default-issuer-kind and --default-issuer-name)"
+        gw_annotation = "cert-manager.io/cluster-issuer (or issuer) naming that default issuer"
+    else:
+        kind = anns.get("cert-manager.io/issuer-kind", "").strip() or (
+            "ClusterIssuer" if key.endswith("cluster-issuer") else "Issuer")
+        group = anns.get("cert-manager.io/issuer-group", "").strip()
+        issuer_ref = f"{{kind: {kind}, name: {value.strip()}{', group: ' + group if group else ''}}}"
+        gw_annotation = f"{key}: {value.strip()}"
+    gw = f"{ctx.options.gateway_namespace}/{ctx.options.gateway_name}"
+    examples = "; ".join(f"Certificate {ns}/{t.secret_name} with secretName {t.secret_name}, dnsNames "
+                         f"[{', '.join(t.hosts) or '...'}], issuerRef {issuer_ref}" for t in tls[:3])
+    if ns == ctx.options.gateway_namespace:
+        where = (f"annotate Gateway {gw} with {gw_annotation} (cert-manager's gateway-shim, enabled with "
+                 f"--enable-gateway-api, then makes the Certificates of its HTTPS listeners), or create {examples}")
+    else:
+        where = (f"create {examples} (gateway-shim, the cert-manager.io annotations on Gateway {gw}, makes "
+                 f"Certificates only for Secrets in the Gateway's namespace, and these are in {ns})")
+    ctx.note(key, Status.WARNING, f"cert-manager's ingress-shim made a Certificate for this Ingress's TLS Secret(s) "
+             f"({secrets}), owned by the Ingress: deleting the Ingress after the migration deletes the Certificate, "
+             "and the Secret the Gateway's HTTPS listeners use is no longer renewed (or is deleted too, with "
+             "cert-manager's --enable-certificate-owner-ref)",
+             f"before deleting the Ingress, {where}")
 
 
 ROUTE_HANDLERS: dict[str, Handler] = {
@@ -452,6 +522,8 @@ def handler_for(key: str) -> Handler | None:
             return handler
     if key in SERVICE_LEVEL:
         return _service_level
+    if key.startswith(CERT_MANAGER_PREFIX) or key == TLS_ACME:
+        return _cert_manager
     return None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from migrate.report import Status
+from migrate.report import Status, quote
 
 # Gateway API Exact/PathPrefix value rules (CRD pattern + CEL), REFERENCE §4.3.
 _GW_PATH_CHARS = re.compile(r"^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|%[0-9a-fA-F]{2})+$")
@@ -118,7 +118,7 @@ def kic_regex_problem(path: str, path_type: str) -> str | None:
     try:
         re.compile(base + "$")
     except re.error as exc:
-        return (f"{path_type} path {path!r}: Kong's controller makes it the Kong regex path '~{base}$' (as it would "
+        return (f"{path_type} path {quote(path)}: Kong's controller makes it the Kong regex path '~{base}$' (as it would "
                 f"for the converted match), which is no valid regular expression ({exc}): Kong rejects the route and "
                 "with it the whole configuration, so the path never routed; not converted")
     return None
@@ -140,14 +140,14 @@ def convert_path(path: str, path_type: str, regex_prefix: str, competitors: list
     if path_type == "ImplementationSpecific" and regex_prefix and path.startswith(regex_prefix):
         pattern = path[len(regex_prefix):]
         if not pattern:
-            return None, [PathNote(Status.ERROR, f"regex path {path!r} has an empty expression")]
+            return None, [PathNote(Status.ERROR, f"regex path {quote(path)} has an empty expression")]
         try:
             re.compile(pattern)
         except re.error as exc:
-            return None, [PathNote(Status.ERROR, f"regex path {path!r} is not a valid regular expression: {exc}")]
+            return None, [PathNote(Status.ERROR, f"regex path {quote(path)} is not a valid regular expression: {exc}")]
         notes.append(PathNote(
             Status.CONVERTED,
-            f"regex path {path!r} -> RegularExpression {pattern!r} (Kong anchors regex paths at the start only)",
+            f"regex path {quote(path)} -> RegularExpression {quote(pattern)} (Kong anchors regex paths at the start only)",
         ))
         return PathMatch("RegularExpression", pattern), notes
 
@@ -157,7 +157,7 @@ def convert_path(path: str, path_type: str, regex_prefix: str, competitors: list
             return PathMatch("Exact", path), notes
         notes.append(PathNote(
             Status.WARNING,
-            f"Exact path {path!r} {why}; converted to an anchored RegularExpression matching the same string",
+            f"Exact path {quote(path)} {why}; converted to an anchored RegularExpression matching the same string",
         ))
         return PathMatch("RegularExpression", escape_regex(path) + "$"), notes
 
@@ -168,7 +168,7 @@ def convert_path(path: str, path_type: str, regex_prefix: str, competitors: list
             return PathMatch("PathPrefix", trimmed), notes
         notes.append(PathNote(
             Status.WARNING,
-            f"Prefix path {path!r} {why}; converted to a RegularExpression matching the same segments",
+            f"Prefix path {quote(path)} {why}; converted to a RegularExpression matching the same segments",
         ))
         return PathMatch("RegularExpression", escape_regex(trimmed) + "(/.*)?$"), notes
 
@@ -179,7 +179,7 @@ def convert_path(path: str, path_type: str, regex_prefix: str, competitors: list
     if any(c in path for c in "*?[]{}()|^$\\"):
         notes.append(PathNote(
             Status.WARNING,
-            f"ImplementationSpecific path {path!r} looks like a glob or regex but has no regex prefix: Kong "
+            f"ImplementationSpecific path {quote(path)} looks like a glob or regex but has no regex prefix: Kong "
             "matched it as a literal prefix, and so does the conversion (add the '/~' prefix if a regex was meant)",
         ))
     regex = escape_regex(path)
@@ -194,15 +194,15 @@ def convert_path(path: str, path_type: str, regex_prefix: str, competitors: list
             notes.append(PathNote(
                 Status.WARNING,
                 f"with the expressions router, Kong's controller ranked this plain path below the Prefix path(s) "
-                f"{', '.join(repr(v) for v in above)} on this host (it ranks Exact and Prefix paths as regex paths, "
+                f"{', '.join(quote(v) for v in above)} on this host (it ranks Exact and Prefix paths as regex paths, "
                 f"above plain ones of any length), so they took its requests; as a RegularExpression it outranks "
-                f"PathPrefix matches, so requests to {path!r} and below now reach this route",
+                f"PathPrefix matches, so requests to {quote(path)} and below now reach this route",
             ))
     exclusion = _lookahead(path, competitors) if competitors else ""
     if exclusion and not lookahead:
         notes.append(PathNote(
             Status.WARNING,
-            f"longer prefixes on this host start with {path!r}; Kong gave their requests to them, but the "
+            f"longer prefixes on this host start with {quote(path)}; Kong gave their requests to them, but the "
             "traditional_compatible and expressions routers compile regexes with the Rust regex engine, which has "
             "no lookahead (Kong would reject one), so this RegularExpression cannot exclude them: they may now reach "
             "this route",
@@ -211,8 +211,8 @@ def convert_path(path: str, path_type: str, regex_prefix: str, competitors: list
     lookahead_expr = exclusion
     notes.append(PathNote(
         Status.CONVERTED,
-        f"ImplementationSpecific path {path!r} is a raw Kong prefix (it also matches {path + 'x'!r}); "
-        f"converted to RegularExpression {regex + lookahead_expr!r} to keep that"
+        f"ImplementationSpecific path {quote(path)} is a raw Kong prefix (it also matches {quote(path + 'x')}); "
+        f"converted to RegularExpression {quote(regex + lookahead_expr)} to keep that"
         + (" (the lookahead leaves longer prefixes on this host to their own routes, as Kong did)"
            if lookahead_expr else "")
         + ". Use pathType Prefix in the Ingress first if segment-boundary matching is what you want",

@@ -27,7 +27,7 @@ from migrate.convert.services import check_services
 from migrate.loader import SourceDoc
 from migrate.model.inventory import Inventory, build_inventory
 from migrate.model.objects import Ingress
-from migrate.report import Report, Status
+from migrate.report import Report, Status, quote
 from migrate.sources import GENERATED, SourceRef
 
 KONG_KIND_ORDER = {"KongPlugin": 0, "KongUpstreamPolicy": 1, "BackendTLSPolicy": 2}
@@ -48,6 +48,11 @@ def select_ingresses(inventory: Inventory, options: ConvertOptions, report: Repo
         ok, why = selector.accepts(ing.meta.annotations, ing.ingress_class_name)
         if ok:
             accepted.append(ing)
+            for pruned in ing.pruned:
+                report.add(ing.meta.source, Status.WARNING, pruned.field, pruned.message,
+                           "if it is meant to route, write it in networking.k8s.io/v1 form: " + (
+                               "spec.defaultBackend" if pruned.field == "spec.backend" else
+                               "backend.service.name and backend.service.port.number (or .name)"))
             if why.startswith("no class"):  # taken as Kong's by default: say so, it is not in the object
                 report.add(ing.meta.source, Status.INFO, "ingress class", f"Kong's: {why}")
         else:
@@ -112,16 +117,16 @@ def _report_conflicts(claims: list[tuple[tuple[Any, ...], SourceRef, str]],
              "may change", "make the paths distinct, or point them at the same backend")
     if expressions:
         for weak, lost in iter_atc_rank_inflations(atc_paths):
-            others = "; ".join(f"{b.src.object_id} {b.literal!r} -> {b.backend}" for b in lost)
+            others = "; ".join(f"{b.src.object_id} {quote(b.literal)} -> {b.backend}" for b in lost)
             warn([(weak.src, weak.backend), *((b.src, b.backend) for b in lost)],
                  f"with the expressions router Kong's controller ranks one route per host and backend by its "
-                 f"strongest path, so the path {weak.literal or '/'!r} to {weak.backend} outranked {others} for the "
+                 f"strongest path, so the path {quote(weak.literal or '/')} to {weak.backend} outranked {others} for the "
                  "requests both match; the HTTPRoute ranks each match on its own, so those requests may now reach "
                  "the other backend", "give the paths of one backend the same kind and length, or make them distinct")
         for exact, above in iter_atc_exact_below_prefix(atc_paths):
-            others = "; ".join(f"{b.src.object_id} Prefix {b.literal!r} -> {b.backend}" for b in above)
+            others = "; ".join(f"{b.src.object_id} Prefix {quote(b.literal)} -> {b.backend}" for b in above)
             warn([(exact.src, exact.backend), *((b.src, b.backend) for b in above)],
-                 f"with the expressions router Kong's controller ranked the Exact path {exact.literal!r} to "
+                 f"with the expressions router Kong's controller ranked the Exact path {quote(exact.literal)} to "
                  f"{exact.backend} no higher than {others} (a Prefix path counts one byte more), so the Prefix path "
                  "could take its requests; an HTTPRoute's Exact match outranks every PathPrefix, so they now reach "
                  f"{exact.backend}", "make the paths distinct, or point them at the same backend")
@@ -129,7 +134,7 @@ def _report_conflicts(claims: list[tuple[tuple[Any, ...], SourceRef, str]],
     for key, owners in iter_kong_path_ties(kong_paths):
         host, kong_path = key[0], key[1]
         warn(owners, f"host {host}: paths to different backends ({who(owners)}) all became the Kong path "
-             f"{kong_path!r} in Kong's controller, so Kong picked between their routes by its tie-break between "
+             f"{quote(kong_path)} in Kong's controller, so Kong picked between their routes by its tie-break between "
              "equal routes; the converted matches follow Gateway API's order (Exact, RegularExpression, longest "
              "PathPrefix), so requests matching that Kong path may reach another backend",
              "make the paths distinct, or point them at the same backend")
@@ -201,12 +206,14 @@ def convert_inventory(inventory: Inventory, options: ConvertOptions, report: Rep
     experimental = sorted(kinds & EXPERIMENTAL[options.gateway_api_version])
     if experimental:
         report.add(GENERATED, Status.INFO, "Gateway API channel",
-                   f"{', '.join(experimental)} need the experimental-channel CRDs of Gateway API "
+                   f"{', '.join(experimental)} {'needs' if len(experimental) == 1 else 'need'} the "
+                   "experimental-channel CRDs of Gateway API "
                    f"{options.gateway_api_version.value}")
     alpha = sorted(kinds & GATEWAY_ALPHA)
     if alpha:
         report.add(GENERATED, Status.INFO, "feature gate",
-                   f"{', '.join(alpha)} are served by Kong's controller only with the GatewayAlpha feature gate",
+                   f"{', '.join(alpha)} {'is' if len(alpha) == 1 else 'are'} served by Kong's controller only with "
+                   "the GatewayAlpha feature gate",
                    "set ingressController.env.feature_gates: GatewayAlpha=true in the Helm values")
     return result
 

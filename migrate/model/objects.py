@@ -81,6 +81,9 @@ class Ingress(Frozen):
     default_backend: BackendRef | None
     default_backend_resource: dict[str, Any] | None = None
     problems: list[Problem] = Field(default_factory=list)
+    # v1beta1-only fields on a networking.k8s.io/v1 Ingress: the API server prunes them (and rejects a backend left
+    # without service or resource), so Kong never saw them; the parts are left out, with a warning
+    pruned: list[Problem] = Field(default_factory=list)
 
 
 class ServicePort(Frozen):
@@ -269,6 +272,23 @@ def _v1_backend(raw: Any, field: str) -> tuple[BackendRef | None, dict[str, Any]
     raise ObjectError(f"{field}.service.port", "needs a number or a name")
 
 
+class PrunedField(ObjectError):
+    """A field the API server drops from an object of this apiVersion (the part is left out, with a warning)."""
+
+
+V1_INGRESS = "networking.k8s.io/v1"
+PRUNED_BACKEND = ("serviceName/servicePort are networking.k8s.io/v1beta1 fields: the API server prunes them from a "
+                  "networking.k8s.io/v1 Ingress and then rejects it (a backend needs service or resource), so this "
+                  "Ingress cannot be in the cluster as written and Kong never routed this path; not converted")
+
+
+def _pruned_v1beta1_backend(raw: Any, field: str) -> None:
+    """A v1 Ingress backend written in v1beta1 form."""
+    if isinstance(raw, dict) and ("serviceName" in raw or "servicePort" in raw) \
+            and "service" not in raw and "resource" not in raw:
+        raise PrunedField(field, PRUNED_BACKEND)
+
+
 INGRESS_API_VERSIONS = ("networking.k8s.io/v1", "networking.k8s.io/v1beta1", "extensions/v1beta1")
 PATH_TYPES = ("Exact", "Prefix", "ImplementationSpecific")
 
@@ -280,6 +300,7 @@ def parse_ingress(obj: dict[str, Any], source: SourceRef) -> Ingress:
     meta = parse_meta(obj, source)
     spec = _mapping(obj.get("spec"), "spec")
     problems: list[Problem] = []
+    pruned: list[Problem] = []
     class_name = spec.get("ingressClassName")
     if class_name is not None and not isinstance(class_name, str):
         raise ObjectError("spec.ingressClassName", "must be a string")
@@ -302,7 +323,11 @@ def parse_ingress(obj: dict[str, Any], source: SourceRef) -> Ingress:
             for j, raw_path in enumerate(_list(http.get("paths"), f"{rfield}.http.paths")):
                 pfield = f"{rfield}.http.paths[{j}]"
                 try:
+                    if api_version == V1_INGRESS and isinstance(raw_path, dict):
+                        _pruned_v1beta1_backend(raw_path.get("backend"), f"{pfield}.backend")
                     paths.append(_parse_path(raw_path, pfield))
+                except PrunedField as exc:
+                    pruned.append(Problem(field=exc.field, message=exc.message))
                 except ObjectError as exc:
                     problems.append(Problem(field=exc.field, message=exc.message))
             rules.append(IngressRule(host=host, paths=paths, field=rfield))
@@ -325,7 +350,13 @@ def parse_ingress(obj: dict[str, Any], source: SourceRef) -> Ingress:
 
     default_backend = None
     default_resource = None
-    raw_default = spec.get("defaultBackend", spec.get("backend"))
+    if api_version == V1_INGRESS and "backend" in spec:
+        pruned.append(Problem(field="spec.backend", message=(
+            "spec.backend is a networking.k8s.io/v1beta1 field: the API server prunes it from a networking.k8s.io/v1 "
+            "Ingress (v1 calls it spec.defaultBackend), so Kong never had this default backend; not converted")))
+        raw_default = spec.get("defaultBackend")
+    else:
+        raw_default = spec.get("defaultBackend", spec.get("backend"))
     if raw_default is not None:
         dfield = "spec.defaultBackend" if "defaultBackend" in spec else "spec.backend"
         try:
@@ -341,6 +372,7 @@ def parse_ingress(obj: dict[str, Any], source: SourceRef) -> Ingress:
         default_backend=default_backend,
         default_backend_resource=default_resource,
         problems=problems,
+        pruned=pruned,
     )
 
 
