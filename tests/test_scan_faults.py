@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import socket
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -11,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.scan_fixtures.fake_cluster import kubeconfig
-from tests.support import run_cli
+from tests.support import REPO, run_cli
 
 Handler = Callable[[BaseHTTPRequestHandler], tuple[int, str, str]]
 
@@ -79,3 +85,153 @@ def test_a_context_that_does_not_exist_is_named(tmp_path: Path) -> None:
     result = _scan(tmp_path, "http://127.0.0.1:9", "--context", "nope")
     assert result.exit_code == 2
     assert "cannot load cluster credentials" in result.stderr and "'nope'" in result.stderr
+
+
+# Faults a scan must survive in bounded time (issue 13.4).  Each test runs `migrate scan` in a subprocess
+# with a short MIGRATE_SCAN_TIMEOUT and a generous subprocess timeout: a hang fails the test instead of
+# hanging the suite.  The servers listen on 127.0.0.1 only and stop by themselves.
+
+SHORT_TIMEOUT = "1"
+BOUND = 60  # seconds: far above what a bounded scan takes here, far below "hangs"
+
+
+def _scan_subprocess(cfg: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "MIGRATE_SCAN_TIMEOUT": SHORT_TIMEOUT}
+    env.pop("KUBECONFIG", None)
+    return subprocess.run([sys.executable, "-m", "migrate", "scan", "--kubeconfig", str(cfg), *args],
+                          cwd=REPO, env=env, text=True, capture_output=True, timeout=BOUND)
+
+
+@contextmanager
+def _raw_server(serve: Callable[[socket.socket], None], connections: int = 4) -> Iterator[str]:
+    """A loopback TCP server that hands up to `connections` accepted sockets to `serve`, then stops."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    listener.settimeout(0.1)
+    stop = threading.Event()
+
+    def run() -> None:
+        accepted = 0
+        deadline = time.monotonic() + BOUND
+        while accepted < connections and not stop.is_set() and time.monotonic() < deadline:
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            accepted += 1
+            threading.Thread(target=_serve_one, args=(serve, conn), daemon=True).start()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join(BOUND)
+        listener.close()
+
+
+def _serve_one(serve: Callable[[socket.socket], None], conn: socket.socket) -> None:
+    conn.settimeout(BOUND)
+    with conn, contextlib.suppress(OSError):
+        serve(conn)
+
+
+def _read_request(conn: socket.socket) -> str:
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return data.decode("latin-1").split("\r\n", 1)[0]
+
+
+def test_a_server_that_never_answers_ends_with_the_timeout(tmp_path: Path) -> None:
+    done = threading.Event()
+
+    def silent(conn: socket.socket) -> None:
+        _read_request(conn)
+        done.wait(BOUND)  # accept, read the request, never answer
+
+    cfg = tmp_path / "kubeconfig"
+    try:
+        with _raw_server(silent) as url:
+            cfg.write_text(kubeconfig(url))
+            proc = _scan_subprocess(cfg)
+    finally:
+        done.set()
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert f"migrate: error: the API server {url} did not answer within {SHORT_TIMEOUT} s" in proc.stderr
+    assert "MIGRATE_SCAN_TIMEOUT" in proc.stderr
+
+
+def test_a_server_killed_mid_scan_names_what_was_being_read(tmp_path: Path) -> None:
+    state: dict[str, Any] = {"lists": 0}
+    lock = threading.Lock()
+
+    def answer(conn: socket.socket) -> None:
+        while True:
+            line = _read_request(conn)
+            if not line:
+                return
+            path = line.split(" ")[1].split("?")[0]
+            if path.endswith("/v1") or path in ("/api", "/apis"):
+                body = json.dumps({"kind": "APIResourceList", "resources": []})
+            else:
+                with lock:
+                    state["lists"] += 1
+                    first = state["lists"] == 1
+                    if first:
+                        state["first"] = path
+                if not first:  # the server dies: the connection closes with no answer
+                    conn.shutdown(socket.SHUT_RDWR)
+                    return
+                body = json.dumps({"kind": "List", "metadata": {"continue": "page-2"},
+                                   "items": [{"metadata": {"name": "x"}}]})
+            data = body.encode()
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                         + f"Content-Length: {len(data)}\r\n\r\n".encode() + data)
+
+    cfg = tmp_path / "kubeconfig"
+    with _raw_server(answer, connections=16) as url:
+        cfg.write_text(kubeconfig(url))
+        proc = _scan_subprocess(cfg)
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert f"migrate: error: cannot reach the API server {url}" in proc.stderr
+    # The first list's second page is the one cut off: the error names that list.
+    first = state["first"].split("/")[-1]
+    assert f" on list {first}" in proc.stderr
+    assert state["lists"] >= 2
+
+
+def test_a_failing_exec_credential_plugin_is_named(tmp_path: Path) -> None:
+    plugin = tmp_path / "get-token"
+    plugin.write_text("#!/bin/sh\necho 'token expired: run login' >&2\nexit 3\n")
+    plugin.chmod(0o755)
+    cfg = tmp_path / "kubeconfig"
+    cfg.write_text(
+        "apiVersion: v1\nkind: Config\n"
+        "clusters:\n- name: c\n  cluster:\n    server: http://127.0.0.1:9\n"
+        "users:\n- name: u\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n"
+        f"      command: {plugin}\n      interactiveMode: Never\n"
+        "contexts:\n- name: ctx\n  context:\n    cluster: c\n    user: u\n"
+        "current-context: ctx\n")
+    proc = _scan_subprocess(cfg)
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "migrate: error: cannot load cluster credentials from" in proc.stderr
+    assert "exec credential plugin failed (exec: process returned 3. token expired: run login)" in proc.stderr
+    assert "ERROR:root" not in proc.stderr
+
+
+def test_an_invalid_scan_timeout_is_a_usage_error(tmp_path: Path, monkeypatch: Any) -> None:
+    monkeypatch.setenv("MIGRATE_SCAN_TIMEOUT", "soon")
+    result = _scan(tmp_path, "http://127.0.0.1:9")
+    assert result.exit_code == 2
+    assert "migrate: error: MIGRATE_SCAN_TIMEOUT='soon' must be a positive number of seconds" in result.stderr

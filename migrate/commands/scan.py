@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -118,13 +119,18 @@ def scan(
     from migrate.scan import readiness
     from migrate.scan.client import ConfigError, connect
     from migrate.scan.collect import Fatal, Note, Scanner, ScanScope
-    from migrate.scan.reader import Reader
+    from migrate.scan.reader import TIMEOUT_ENV, Reader, timeout_from_env
 
+    try:
+        timeout = timeout_from_env(os.environ.get(TIMEOUT_ENV))
+    except ValueError as exc:
+        raise fail(str(exc)) from None
     try:
         conn = connect(kubeconfig, context)
     except ConfigError as exc:
         raise fail(str(exc)) from None
-    reader = Reader(conn.api, conn.server, page_size=page_size, on_page=_progress())  # type: ignore[arg-type]
+    reader = Reader(conn.api, conn.server, page_size=page_size, timeout=timeout,
+                    on_page=_progress())  # type: ignore[arg-type]
     scope = ScanScope(namespaces=sorted(set(namespace)) if namespace else None, proxy_service=proxy,
                       extra_gateway_namespaces=(gateway_namespace,))
     try:

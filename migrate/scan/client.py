@@ -2,13 +2,37 @@
 
 from __future__ import annotations
 
+import logging
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 
 class ConfigError(Exception):
     """The credentials could not be loaded: no kubeconfig, unknown context, not in a pod."""
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@contextmanager
+def _client_errors() -> Iterator[list[str]]:
+    """The errors the kubernetes client logs (on the root logger) instead of raising, kept off stderr."""
+    root = logging.getLogger()
+    handler = _Collect()
+    root.addHandler(handler)  # also keeps logging.error() from installing its stderr handler
+    try:
+        yield handler.messages
+    finally:
+        root.removeHandler(handler)
 
 
 @dataclass
@@ -18,7 +42,7 @@ class Connection:
     server: str
 
 
-def connect(kubeconfig: str | None, context: str | None, timeout: float = 30.0) -> Connection:
+def connect(kubeconfig: str | None, context: str | None) -> Connection:
     """Load credentials like kubectl does: --kubeconfig, $KUBECONFIG, ~/.kube/config, else in-cluster."""
     from kubernetes import client, config
     from kubernetes.config.config_exception import ConfigException
@@ -31,8 +55,13 @@ def connect(kubeconfig: str | None, context: str | None, timeout: float = 30.0) 
             config.load_incluster_config(client_configuration=configuration)
             name = "in-cluster"
         else:
-            config.load_kube_config(config_file=kubeconfig, context=context, client_configuration=configuration,
-                                    persist_config=False)
+            with _client_errors() as errors:
+                config.load_kube_config(config_file=kubeconfig, context=context, client_configuration=configuration,
+                                        persist_config=False)
+            # The client logs a failing exec credential plugin and goes on without credentials; stop here.
+            failed = [e for e in errors if e.startswith("exec:")]
+            if failed:
+                raise ConfigException(f"the user's exec credential plugin failed ({failed[0]})")
             contexts, current = config.list_kube_config_contexts(config_file=kubeconfig)
             name = context or (current or {}).get("name", "") or "default"
     except (ConfigException, OSError, TypeError, ValueError) as exc:

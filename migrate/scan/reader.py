@@ -15,8 +15,23 @@ from typing import Any
 from migrate.scan.kinds import PARTIAL_METADATA_LIST, Resource
 
 DEFAULT_PAGE_SIZE = 500
+DEFAULT_TIMEOUT = 30.0
+TIMEOUT_ENV = "MIGRATE_SCAN_TIMEOUT"  # seconds each API call may take (connect, and each read)
 # 10,000 pages of `--page-size` objects: beyond any real cluster (5 million objects at the default size).
 MAX_PAGES = 10_000
+
+
+def timeout_from_env(value: str | None) -> float:
+    """The per-call timeout: $MIGRATE_SCAN_TIMEOUT seconds (a positive number), else 30 s."""
+    if value is None or not value.strip():
+        return DEFAULT_TIMEOUT
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = float("nan")
+    if not 0 < seconds < float("inf"):
+        raise ValueError(f"{TIMEOUT_ENV}={value!r} must be a positive number of seconds")
+    return seconds
 
 
 class ScanError(Exception):
@@ -62,25 +77,33 @@ class Reader:
     api: Any  # kubernetes.client.ApiClient
     server: str
     page_size: int = DEFAULT_PAGE_SIZE
-    timeout: float = 30.0
+    timeout: float = DEFAULT_TIMEOUT
     on_page: Callable[[str, int], None] | None = None  # progress: (what, objects so far)
 
     def _get(self, path: str, query: list[tuple[str, str]], accept: str, verb: str, what: str) -> dict[str, Any]:
         import urllib3
 
+        timeouts = (urllib3.exceptions.TimeoutError, TimeoutError)
         method, url, headers, _, _ = self.api.param_serialize(
             "GET", path, query_params=query, header_params={"Accept": accept}, auth_settings=["BearerToken"])
         try:
             resp = self.api.call_api(method, url, header_params=headers, _request_timeout=self.timeout)
             data = resp.read()
         except (urllib3.exceptions.HTTPError, OSError) as exc:
-            reason = getattr(exc, "reason", None) or exc
-            raise Unreachable(0, f"cannot reach the API server {self.server}: {reason}; check the kubeconfig "
-                                 "context and that the cluster is running") from None
+            reason = getattr(exc, "reason", None) or exc  # MaxRetryError wraps the cause
+            # urllib3 makes a refused connection (NewConnectionError) a ConnectTimeoutError subclass.
+            timed_out = any(isinstance(e, timeouts) and not isinstance(e, urllib3.exceptions.NewConnectionError)
+                            for e in (exc, reason))
+            if timed_out:
+                raise Unreachable(0, f"the API server {self.server} did not answer within {self.timeout:g} s on "
+                                     f"{verb} {what} (set {TIMEOUT_ENV} to wait longer); check the kubeconfig "
+                                     "context and that the cluster is running") from None
+            raise Unreachable(0, f"cannot reach the API server {self.server} on {verb} {what}: {reason}; check the "
+                                 "kubeconfig context and that the cluster is running") from None
         except Exception as exc:  # the client wraps TLS failures into ApiException(status=0)
             if getattr(exc, "status", None) == 0:
-                raise Unreachable(0, f"cannot reach the API server {self.server}: {getattr(exc, 'reason', exc)}")\
-                    from None
+                raise Unreachable(0, f"cannot reach the API server {self.server} on {verb} {what}: "
+                                     f"{getattr(exc, 'reason', exc)}") from None
             raise
         if not 200 <= resp.status < 300:
             body = data.decode("utf-8", "replace") if isinstance(data, bytes) else str(data)
