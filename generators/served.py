@@ -146,10 +146,11 @@ def users_of(item: Served, uses: list[IngressUse], values_http: tuple[int | None
 
 
 PROXY_SERVICE = "(proxy Service)"
+UDP_PROXY_SERVICE = "(UDP proxy Service)"
 
 
-def _label(item: Served, service: str) -> str:
-    return str(item).replace(PROXY_SERVICE, service)
+def _label(item: Served, service: str, udp_service: str = "") -> str:
+    return str(item).replace(UDP_PROXY_SERVICE, udp_service or UDP_PROXY_SERVICE).replace(PROXY_SERVICE, service)
 
 
 @dataclass
@@ -233,4 +234,36 @@ def keep_live(values: dict[str, Any], plan: Any, kong_prefix: tuple[str, ...],
             stream_entry["parameters"] = ["ssl"]
         proxy.setdefault("stream", []).append(stream_entry)
         kept.append((f"{path}.stream[{len(proxy['stream']) - 1}]", item))
+    return LiveKeep(kept, [])
+
+
+def keep_live_udp(values: dict[str, Any], plan: Any, kong_prefix: tuple[str, ...], controller_prefix: tuple[str, ...],
+                  ports: list[tuple[int, Any, str]], udp_service: str) -> LiveKeep:
+    """Add to `values` (in place) the live UDP proxy Service's ports the plan does not use, as `udpProxy.stream`
+    entries (items labelled UDP_PROXY_SERVICE); the controller keeps publishing that Service (`udp_service`,
+    ns/name) unless the values already name one."""
+    kong = values
+    for prefix in kong_prefix:
+        kong = kong[prefix]
+    path = "".join(f"{x}." for x in kong_prefix) + "udpProxy"
+    used = {(s.port, s.protocol) for s in plan.streams}
+    kept: list[tuple[str, Served]] = []
+    for port, raw_target, protocol in ports:
+        target = _int_target(raw_target)
+        if target is None or (port, protocol) in used:
+            continue
+        udp = kong.setdefault("udpProxy", {})
+        udp["enabled"] = True
+        stream = udp.setdefault("stream", [])
+        if any(e.get("servicePort") == port and e.get("protocol", "TCP") == protocol for e in stream):
+            continue
+        stream.append({"containerPort": target, "servicePort": port, "protocol": protocol})
+        kept.append((f"{path}.stream[{len(stream) - 1}]",
+                     Served("service", UDP_PROXY_SERVICE, port, protocol, str(raw_target))))
+    if kept:
+        ctl = values
+        for prefix in controller_prefix:
+            ctl = ctl.setdefault(prefix, {})
+        env = ctl.setdefault("ingressController", {}).setdefault("env", {})
+        env.setdefault("publish_service_udp", udp_service)
     return LiveKeep(kept, [])

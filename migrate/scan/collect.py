@@ -16,7 +16,9 @@ from migrate.scan.proxy import (
     CHART_SELECTOR,
     UMBRELLA_SELECTOR,
     LiveProxy,
+    chart_label_selector,
     is_proxy_service,
+    is_udp_proxy_service,
     read_listen_env,
     selector_string,
     service_ports,
@@ -263,4 +265,24 @@ class Scanner:
             read_listen_env(dep, proxy)
             if proxy.deployment:
                 break
+        self._udp_proxy(svc, proxy)
         self.snap.proxy = proxy
+
+    def _udp_proxy(self, svc: dict[str, Any], proxy: LiveProxy) -> None:
+        """The chart's UDP proxy Service next to the proxy Service: same namespace and chart labels, a name
+        ending in -udp-proxy (`udpProxy`).  Its ports are served today too."""
+        selector = chart_label_selector(svc)
+        if not selector:
+            return
+        found = sorted((s for s in self.read(k.SERVICES, [proxy.namespace], label_selector=selector)
+                        if is_udp_proxy_service(s)), key=_meta)
+        if not found:
+            return
+        expected = f"{proxy.service.removesuffix('-proxy')}-udp-proxy"
+        udp = next((s for s in found if _meta(s)[1] == expected), found[0])
+        if len(found) > 1:
+            names = ", ".join("/".join(_meta(s)) for s in found)
+            self._note("warning", "Kong proxy", f"several Kong UDP proxy Services found ({names}); using "
+                       f"{'/'.join(_meta(udp))}")
+        proxy.udp_service = _meta(udp)[1]
+        proxy.udp_ports = service_ports(udp)

@@ -143,6 +143,8 @@ def _keep_live(out: HelmValues, values: dict[str, Any], comments: dict[str, list
         _label,
         ingress_era_uses,
         keep_live,
+        keep_live_udp,
+        served_from_service_ports,
         served_live,
         served_proxy_side,
         users_of,
@@ -153,6 +155,10 @@ def _keep_live(out: HelmValues, values: dict[str, Any], comments: dict[str, list
     stream_listen = live.env.get("KONG_STREAM_LISTEN") or None
     keep = keep_live(values, plan, target.kong_prefix, ports, proxy_listen, stream_listen)
     service = f"{live.namespace}/{live.service}"
+    udp_service = f"{live.namespace}/{live.udp_service}" if live.udp_service else ""
+    udp_ports = [(p.port, p.target_port, p.protocol) for p in live.udp_ports]
+    udp_keep = keep_live_udp(values, plan, target.kong_prefix, target.controller_prefix, udp_ports, udp_service) \
+        if udp_service else None
     uses = ingress_era_uses(docs)
     http_ports = tuple(next((int(t) for p, t, proto in ports if isinstance(t, int) and proto == "TCP"
                              and p == want), None) for want in (80, 443))
@@ -162,19 +168,23 @@ def _keep_live(out: HelmValues, values: dict[str, Any], comments: dict[str, list
         return ("still used by " + ", ".join(str(u) for u in users)) if users else \
             "no scanned Ingress-era object uses it"
 
-    for path, item in keep.kept:
-        text = _label(item, service)
+    for path, item in [*keep.kept, *(udp_keep.kept if udp_keep else [])]:
+        text = _label(item, service, udp_service)
         comments[path] = [*comments.get(path, []), f"Kept: the live proxy serves {text} today; no planned Gateway "
                           f"listener uses it ({who(item)})"]
         out.notes.append(Note("info", f"{SUBJECT}: {text}", f"kept: the live proxy serves it and no planned Gateway "
                               f"listener uses it; {who(item)}", "remove it from the values once nothing uses it"))
     kw = {"release": target.release, "namespace": target.namespace, "chart": target.chart}
-    lost = sorted(served_live(ports, proxy_listen, stream_listen) - served_proxy_side(values, **kw))
-    for item in lost:
-        out.notes.append(Note("needs-human", f"{SUBJECT}: {_label(item, service)}", "the live proxy serves it, but the "
+    now = served_proxy_side(values, **kw)
+    lost = sorted(served_live(ports, proxy_listen, stream_listen) - now)
+    # The values' Service ports are all labelled PROXY_SERVICE: a UDP Service port counts as kept when either
+    # Service serves it, and is named after the UDP Service.
+    lost_udp = sorted(served_from_service_ports(PROXY_SERVICE, udp_ports) - now)
+    for item, name in [*((i, service) for i in lost), *((i, udp_service) for i in lost_udp)]:
+        out.notes.append(Note("needs-human", f"{SUBJECT}: {_label(item, name)}", "the live proxy serves it, but the "
                               f"values the planned Gateways need would not ({who(item)}): applying them would cut "
                               "that traffic; no Helm values written",
                               "put the planned listener on the port served today, or run migrate helm-values "
                               "--values <current values> --prune once nothing uses it"))
     del PROXY_SERVICE
-    return not lost
+    return not lost and not lost_udp

@@ -29,11 +29,27 @@ class LiveProxy:
     env: dict[str, str] = field(default_factory=dict)  # KONG_PROXY_LISTEN / KONG_STREAM_LISTEN when literal
     notes: list[str] = field(default_factory=list)
     manifest: dict[str, Any] = field(default_factory=dict)  # the Service as read, for the listener check
+    # The chart's UDP proxy Service (`udpProxy`: <fullname>-udp-proxy, same namespace and chart labels), if live.
+    udp_service: str = ""
+    udp_ports: list[ServicePort] = field(default_factory=list)
 
 
 def is_proxy_service(svc: dict[str, Any], suffix: str = "-proxy") -> bool:
     name = str((svc.get("metadata") or {}).get("name") or "")
     return name.endswith(suffix) and not name.endswith("-udp-proxy")
+
+
+def is_udp_proxy_service(svc: dict[str, Any]) -> bool:
+    return str((svc.get("metadata") or {}).get("name") or "").endswith("-udp-proxy")
+
+
+def chart_label_selector(svc: dict[str, Any]) -> str:
+    """The chart's name and instance labels of `svc` as a label selector; empty without the name label."""
+    labels = (svc.get("metadata") or {}).get("labels") or {}
+    if not isinstance(labels, dict) or not labels.get("app.kubernetes.io/name"):
+        return ""
+    return ",".join(f"{key}={labels[key]}" for key in ("app.kubernetes.io/instance", "app.kubernetes.io/name")
+                    if labels.get(key))
 
 
 def service_ports(svc: dict[str, Any]) -> list[ServicePort]:

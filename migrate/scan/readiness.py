@@ -170,6 +170,9 @@ def _summary(snap: Snapshot) -> list[str]:
         p = snap.proxy
         ports = ", ".join(f"{sp.name or '-'} {sp.port}->{sp.target_port}/{sp.protocol}" for sp in p.ports) or "none"
         lines.append(f"kong proxy: Service {p.namespace}/{p.service} ports {ports}")
+        if p.udp_service:
+            udp = ", ".join(f"{sp.name or '-'} {sp.port}->{sp.target_port}/{sp.protocol}" for sp in p.udp_ports)
+            lines.append(f"kong proxy: UDP Service {p.namespace}/{p.udp_service} ports {udp or 'none'}")
         if p.deployment:
             lines.append(f"kong proxy: Deployment {p.namespace}/{p.deployment}")
         for key, value in sorted(p.env.items()):
@@ -213,7 +216,10 @@ def render(fmt: str, snap: Snapshot, notes: list[Note], report: Report, helm: He
                 "namespace": snap.proxy.namespace, "service": snap.proxy.service,
                 "deployment": snap.proxy.deployment, "env": dict(sorted(snap.proxy.env.items())),
                 "ports": [{"name": p.name, "port": p.port, "targetPort": p.target_port, "protocol": p.protocol}
-                          for p in snap.proxy.ports]},
+                          for p in snap.proxy.ports],
+                **({"udpService": {"service": snap.proxy.udp_service, "ports": [
+                    {"name": p.name, "port": p.port, "targetPort": p.target_port, "protocol": p.protocol}
+                    for p in snap.proxy.udp_ports]}} if snap.proxy.udp_service else {})},
             "readiness": [{"level": n.level, "subject": n.subject, "message": n.message, "action": n.action}
                           for n in notes],
             "helmValues": None if helm is None else {
