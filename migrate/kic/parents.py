@@ -180,23 +180,7 @@ def accepted_by_kic(store: Store, route: Obj) -> bool:
     """Whether KIC's route controller hands the route to the translator: some parentRef names a Gateway of
     KIC's GatewayClass with a listener that the ref selects (sectionName, port) and that admits the route's
     kind and namespace.  Hostname intersection is not required here (it only narrows status)."""
-    for ref in parent_refs(route):
-        group = opt_str(ref.get("group"))
-        kind = opt_str(ref.get("kind"))
-        if (group is not None and group != GATEWAY_GROUP) or (kind is not None and kind != "Gateway"):
-            continue
-        gw = _gateway_for(store, route, ref)
-        if gw is None or not kic_gateway(store, gw):
-            continue
-        port = opt_int(ref.get("port"))
-        for ln in listeners(gw):
-            if not _section_selects(ref, ln):
-                continue
-            if port is not None and opt_int(ln.get("port")) != port:
-                continue
-            if _kind_admitted(ln, route.kind) and _namespace_admitted(store, ln, gw, route):
-                return True
-    return False
+    return bool(_accepting_parents(store, route))
 
 
 def hostnames_match(mask: str, hostname: str) -> bool:

@@ -22,6 +22,11 @@ DEFAULT_TIMEOUT_MS = 60000
 DEFAULT_RETRIES = 5
 
 
+def _set_fields(entity: object, names: tuple[str, ...]) -> dict[str, Any]:
+    """decK leaves unset fields out: the named attributes that are not None."""
+    return {name: value for name in names if (value := getattr(entity, name)) is not None}
+
+
 @dataclass
 class Plugin:
     """A Kong plugin instance on a route, a service or globally.
@@ -93,11 +98,7 @@ class Route:
                    "expression", "priority")
 
     def to_deck(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for name in self.DECK_FIELDS:
-            value = getattr(self, name)
-            if value is not None:
-                out[name] = value
+        out = _set_fields(self, self.DECK_FIELDS)
         if self.plugins:
             out["plugins"] = [p.to_deck() for p in self.plugins]
         if self.tags:
@@ -132,11 +133,7 @@ class Service:
                    "ca_certificates")
 
     def to_deck(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for name in self.DECK_FIELDS:
-            value = getattr(self, name)
-            if value is not None:
-                out[name] = value
+        out = _set_fields(self, self.DECK_FIELDS)
         if self.routes:
             out["routes"] = [r.to_deck() for r in self.routes]
         if self.plugins:
@@ -181,11 +178,7 @@ class Upstream:
                    "host_header", "healthchecks")
 
     def to_deck(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for name in self.DECK_FIELDS:
-            value = getattr(self, name)
-            if value is not None:
-                out[name] = value
+        out = _set_fields(self, self.DECK_FIELDS)
         if self.targets:
             out["targets"] = [t.to_deck() for t in self.targets]
         if self.tags:
