@@ -17,7 +17,7 @@ from migrate.cli import app
 from migrate.convert.choices import RouterFlavor
 from migrate.convert.options import ConvertOptions
 from migrate.convert.pipeline import run_convert
-from migrate.kic.settings import parse_version
+from migrate.kic.settings import parse_version, source_kic
 from migrate.loader import load_inputs
 from migrate.verify import VerifyOptions, parse_accepted, verify
 from migrate.verify.render import render_text
@@ -49,7 +49,7 @@ def after_objects(case: Path, params: dict[str, Any]) -> list[dict[str, Any]]:
 def verify_options(params: dict[str, Any], accepted: dict[str, str] | None = None) -> VerifyOptions:
     """The verification `convert` itself runs for these parameters."""
     target = parse_version(params["kic_version"]) if params.get("kic_version") else None
-    source = (2, 12, 0) if parse_version(params.get("source_kic_version") or "3")[0] < 3 else (3, 5, 13)
+    source = source_kic(parse_version(params.get("source_kic_version") or "3")[0])
     return VerifyOptions(router_flavor=RouterFlavor(params["router_flavor"]), ingress_classes=tuple(params.get("ingress_class") or ()),
                          default_ingress_class=params.get("default_ingress_class"),
                          accepted=accepted or {}, target_kic=target, source_kic=source)

@@ -61,7 +61,7 @@ def verify(
     Exit codes: 0 same routing (or only accepted differences); 1 some request is routed differently, or Kong
     would reject the new configuration; 2 usage or input errors.
     """
-    from migrate.kic.settings import parse_version
+    from migrate.kic.settings import parse_version, source_kic
     from migrate.verify import VerifyOptions, parse_accepted
     from migrate.verify import verify as run_verify
     from migrate.verify.render import render_json, render_text
@@ -71,7 +71,7 @@ def verify(
         source = parse_version(source_kic_version)
     except ValueError as exc:
         raise fail(str(exc)) from None
-    source = (2, 12, 0) if source[0] < 3 else (3, 5, 13)
+    source = source_kic(source[0])
 
     from migrate.model.validation import is_dns1123_subdomain
 

@@ -8,9 +8,6 @@ from migrate.convert.choices import AllowedRoutes, GatewayAPIVersion, RouterFlav
 
 __all__ = ["AllowedRoutes", "ConvertOptions", "GatewayAPIVersion", "RouterFlavor"]
 
-# From this KIC on, an HTTPRoute's Kong route gets the protocols of the listeners it attaches to.
-LISTENER_PROTOCOLS_SINCE = (3, 5, 7)
-
 
 class ConvertOptions(BaseModel):
     model_config = ConfigDict(frozen=True)
@@ -39,8 +36,6 @@ class ConvertOptions(BaseModel):
 def listener_protocols(options: ConvertOptions) -> bool:
     """Whether the target KIC derives route protocols from the parent listeners; otherwise a route must keep
     `konghq.com/protocols` to stay HTTPS-only (or HTTP-only) on every supported KIC."""
-    if options.target_kic is None:
-        return False
-    if options.target_kic[:2] == (3, 4):  # backported to the 3.4 line in 3.4.14
-        return options.target_kic >= (3, 4, 14)
-    return options.target_kic >= LISTENER_PROTOCOLS_SINCE
+    from migrate.kic.settings import has_listener_protocols
+
+    return options.target_kic is not None and has_listener_protocols(options.target_kic)

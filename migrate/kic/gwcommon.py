@@ -48,8 +48,7 @@ def _between(v: Version, lo: Version, hi: Version) -> bool:
 
 def listener_protocols(settings: KICSettings) -> bool:
     """Route protocols come from the parent listeners (v3.4.14-v3.4.20 backport, v3.5.7+)."""
-    v = settings.kic_version
-    return _between(v, (3, 4, 14), (3, 4, 999)) or v >= (3, 5, 7)
+    return settings.listener_protocols
 
 
 def expression_http_protocols(settings: KICSettings) -> bool:

@@ -265,29 +265,26 @@ def _full_path(redirect: dict[str, Any]) -> str | None:
     return None
 
 
+def _location(redirect: dict[str, Any], path: str) -> str:
+    """KIC's Location: scheme://host[:port]/path when the filter names a hostname, else only the path (relative:
+    KIC issue #6856)."""
+    if redirect.get("hostname") is None:
+        return path
+    scheme, host_port = _scheme_host_port(redirect)
+    location = go_path_join(host_port, path)
+    return f"{scheme}://{location}" if scheme else location
+
+
 def _redirect_plugins(redirect: dict[str, Any], path: str, use_redirect_plugin: bool
                       ) -> tuple[Plugin, Transformer | None]:
     status = opt_int(redirect.get("statusCode"))
     full = _full_path(redirect)
     if use_redirect_plugin:
         target, keep = ("/", True) if full is None else (full, False)
-        if redirect.get("hostname") is not None:
-            scheme, host_port = _scheme_host_port(redirect)
-            location = go_path_join(host_port, target)
-            location = f"{scheme}://{location}" if scheme else location
-        else:
-            location = target
-        return Plugin(name="redirect", config={"status_code": status, "location": location,
+        return Plugin(name="redirect", config={"status_code": status, "location": _location(redirect, target),
                                                "keep_incoming_path": keep},
                       identity="generated:redirect"), None
-    if full is not None:
-        path = full
-    if redirect.get("hostname") is not None:
-        scheme, host_port = _scheme_host_port(redirect)
-        location = go_path_join(host_port, path)
-        location = f"{scheme}://{location}" if scheme else location
-    else:
-        location = path
+    location = _location(redirect, full if full is not None else path)
     termination = Plugin(name="request-termination", config={"status_code": status},
                          identity="generated:request-termination")
     return termination, Transformer("response-transformer", add=[header("Location", location)])

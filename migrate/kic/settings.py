@@ -8,15 +8,17 @@ from migrate.convert.choices import RouterFlavor
 
 Version = tuple[int, int, int]
 
-# The oldest KIC every default conversion must be right on (REFERENCE §5.5a: "correct on every 3.4.x and 3.5.x")
-OLDEST_SUPPORTED_KIC: Version = (3, 4, 0)
 LATEST_MODELLED_KIC: Version = (3, 5, 13)
 # From these KICs on, an HTTPRoute's Kong route gets the protocols of the listeners it attaches to: 3.5.7, and
 # the 3.4 line from its 3.4.14 backport (checked tag by tag, migrate/kic/gwcommon.py).
 LISTENER_PROTOCOLS_SINCE: Version = (3, 5, 7)
 LISTENER_PROTOCOLS_BACKPORT: Version = (3, 4, 14)
-# From this Kong on, KIC turns an HTTPRoute RequestRedirect into Kong's `redirect` plugin
-REDIRECT_PLUGIN_KONG: Version = (3, 9, 0)
+
+
+def source_kic(major: int) -> Version:
+    """The KIC release that stands for a source controller major: 2 (KongIngress route/proxy sections still act)
+    or 3 (the latest modelled)."""
+    return (2, 12, 0) if major < 3 else LATEST_MODELLED_KIC
 
 
 def parse_version(text: str) -> Version:

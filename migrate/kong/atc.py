@@ -31,6 +31,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -154,38 +155,35 @@ unevaluated_regexes: dict[str, str] = {}
 _out_of_budget: dict[str, str] = {}
 
 
-def _has_repeat(items: Any, depth: int = 0) -> bool:
+def _subpatterns(name: str, av: Any) -> list[Any]:
+    """The nested item lists of one node of the stdlib's regex syntax tree."""
+    if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT", "SUBPATTERN", "ATOMIC_GROUP"):
+        return [av[-1]]
+    if name == "BRANCH":
+        return list(av[1])
+    if name in ("ASSERT", "ASSERT_NOT"):
+        return [av[1]]
+    return []
+
+
+def _any_node(items: Any, hit: Callable[[str, Any], bool], depth: int = 0) -> bool:
+    """Whether `hit` holds for some node of the tree (descending at most 50 levels)."""
     for op, av in items:
         name = str(op)
-        if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") and av[1] > 1:
+        if hit(name, av):
             return True
-        subs: list[Any] = []
-        if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT", "SUBPATTERN", "ATOMIC_GROUP"):
-            subs = [av[-1]]
-        elif name == "BRANCH":
-            subs = list(av[1])
-        elif name in ("ASSERT", "ASSERT_NOT"):
-            subs = [av[1]]
-        if depth < 50 and any(_has_repeat(sub, depth + 1) for sub in subs):
+        if depth < 50 and any(_any_node(sub, hit, depth + 1) for sub in _subpatterns(name, av)):
             return True
     return False
 
 
-def _nested_repeat(items: Any, depth: int = 0) -> bool:
-    for op, av in items:
-        name = str(op)
-        if name in ("MAX_REPEAT", "MIN_REPEAT") and av[1] > 1 and _has_repeat(av[2]):
-            return True
-        subs: list[Any] = []
-        if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT", "SUBPATTERN", "ATOMIC_GROUP"):
-            subs = [av[-1]]
-        elif name == "BRANCH":
-            subs = list(av[1])
-        elif name in ("ASSERT", "ASSERT_NOT"):
-            subs = [av[1]]
-        if depth < 50 and any(_nested_repeat(sub, depth + 1) for sub in subs):
-            return True
-    return False
+def _has_repeat(items: Any) -> bool:
+    return _any_node(items, lambda name, av: name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") and av[1] > 1)
+
+
+def _nested_repeat(items: Any) -> bool:
+    return _any_node(items, lambda name, av: name in ("MAX_REPEAT", "MIN_REPEAT") and av[1] > 1
+                     and _has_repeat(av[2]))
 
 
 @functools.lru_cache(maxsize=65536)

@@ -24,7 +24,6 @@ from migrate.verify.defaults import with_api_server_defaults
 
 REPLACED_KINDS = frozenset({"Ingress", "TCPIngress", "UDPIngress"})
 GATEWAY_ROUTE_KINDS = frozenset({"HTTPRoute", "GRPCRoute", "TCPRoute", "UDPRoute", "TLSRoute"})
-ASSUMED = SourceRef(kind="migrate", name="assumed")
 KIC_GATEWAY_CONTROLLER = "konghq.com/kic-gateway-controller"
 
 

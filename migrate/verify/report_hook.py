@@ -25,11 +25,13 @@ def _side(outcome: Outcome) -> str:
 def add_verification(report: Report, before_docs: Sequence[SourceDoc], objects: Sequence[dict[str, Any]],
                      options: ConvertOptions) -> None:
     """Each routing difference becomes an `unconverted` entry (exit code 1); a summary line is always added."""
-    source_kic = (2, 12, 0) if options.source_kic_major < 3 else (3, 5, 13)
+    from migrate.kic.settings import source_kic
+
     result = verify(before_docs, objects, VerifyOptions(router_flavor=options.router_flavor,
                                                         ingress_classes=options.ingress_classes,
                                                         default_ingress_class=options.default_ingress_class,
-                                                        target_kic=options.target_kic, source_kic=source_kic))
+                                                        target_kic=options.target_kic,
+                                                        source_kic=source_kic(options.source_kic_major)))
     report.add(VERIFY_SOURCE, Status.INFO, "routing", summary_line(result))
     for text in result.rejected:
         if text.startswith("before"):
