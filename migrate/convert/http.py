@@ -395,7 +395,8 @@ def _build_rules(route: RouteDraft, paths: list[IngressPath], traits: RouteTrait
                  uses_url_rewrite: bool, competitors: list[PlainPrefix], lookahead: bool, kic_regex: bool) -> None:
     src = ingress.meta.source
     ns = ingress.meta.namespace
-    by_backend: dict[BackendDraft, list[PathMatch]] = {}
+    # per backend, its matches in order without repeats (an ordered set: one busy backend made a list quadratic)
+    by_backend: dict[BackendDraft, dict[PathMatch, None]] = {}
     for path in paths:
         if path.backend is None:
             report.add(src, Status.UNCONVERTED, f"{path.field}.backend.resource",
@@ -411,9 +412,7 @@ def _build_rules(route: RouteDraft, paths: list[IngressPath], traits: RouteTrait
         backend = resolve_reported(path.backend, ns, inventory, report, src, path.field, "path")
         if backend is None:
             continue
-        bucket = by_backend.setdefault(backend, [])
-        if match not in bucket:
-            bucket.append(match)
+        by_backend.setdefault(backend, {})[match] = None
 
     base_filters = _plugin_filters(traits)
     if traits.strip_path and "konghq.com/strip-path" not in route.annotations:
