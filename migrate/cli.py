@@ -1,8 +1,14 @@
-"""The `migrate` command line.  Each command lives in migrate/commands/; heavy imports stay lazy."""
+"""The `migrate` command line.  Each command lives in migrate/commands/; heavy imports stay lazy.
+
+A run imports only the module of the command it runs (`migrate helm-values ...` never compiles convert's or
+scan's command module, nor builds their click parameters); the top-level help, and any other use of `app`
+(`from migrate.cli import app`, as the tests do), registers every command.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+import sys
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 import typer.core
@@ -14,7 +20,7 @@ from migrate import __version__
 if hasattr(typer.core, "HAS_RICH"):
     typer.core.HAS_RICH = False
 
-app = typer.Typer(
+_app = typer.Typer(
     name="migrate",
     help=(
         "Move Kong users from Kubernetes Ingress to the Gateway API without breaking a route, and keep "
@@ -34,7 +40,11 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
+if TYPE_CHECKING:
+    app: typer.Typer  # the Typer with every command registered (module __getattr__ below)
+
+
+@_app.callback()
 def _root(
     version: Annotated[
         bool, typer.Option("--version", help="Print the version and exit.", callback=_version, is_eager=True)
@@ -54,27 +64,56 @@ SUMMARIES = {
 }
 
 
-def _register() -> None:
-    # Importing a command module registers its command on `app`; the help lists them in the flow's order.
-    from migrate.commands import check, convert, helm_values, scan, verify  # noqa: F401
+# The command name -> the module under migrate/commands/ whose import registers it on `app`.
+MODULES = {"convert": "convert", "verify": "verify", "helm-values": "helm_values", "check": "check", "scan": "scan"}
+_loading = False
 
+
+def _register(commands: list[str]) -> None:
+    """Import these commands' modules (each registers its command on the Typer); the help lists the
+    registered commands in the flow's order, each with its whole summary."""
+    global _loading
+    if _loading:  # a command module's own `from migrate.cli import app`, while it is being imported
+        return
+    _loading = True
+    try:
+        for name in commands:
+            # the import statement's machinery (not importlib.import_module): `-X importtime` reports it
+            __import__(f"migrate.commands.{MODULES[name]}")
+    finally:
+        _loading = False
     order = list(SUMMARIES)
 
     def name_of(info: typer.models.CommandInfo) -> str:
         return info.name or (info.callback.__name__.replace("_", "-") if info.callback else "")
 
-    app.registered_commands.sort(key=lambda info: order.index(name_of(info)) if name_of(info) in order else len(order))
-    for info in app.registered_commands:
+    _app.registered_commands.sort(key=lambda info: order.index(name_of(info)) if name_of(info) in order
+                                  else len(order))
+    for info in _app.registered_commands:
         name = name_of(info)
         if name in SUMMARIES:
             info.short_help = SUMMARIES[name]
 
 
-_register()
+def __getattr__(name: str) -> Any:
+    if name == "app":
+        _register(list(MODULES))
+        if not _loading:
+            globals()["app"] = _app  # complete from now on: later look-ups skip this function
+        return _app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def commands_for(args: list[str]) -> list[str]:
+    """The commands a run with these arguments needs registered: the one it names, else all (the top-level
+    help and usage errors list them)."""
+    first = next((a for a in args if not a.startswith("-")), None)
+    return [first] if first in MODULES else list(MODULES)
 
 
 def main() -> None:
-    app()
+    _register(commands_for(sys.argv[1:]))
+    _app()
 
 
 if __name__ == "__main__":

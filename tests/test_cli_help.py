@@ -1,30 +1,75 @@
 """The help is plain, complete and cheap: every subcommand's --help works without importing pydantic, YAML,
 templating, cluster or conversion code (start-up cost), `-h` works, and the top-level help lists the commands
-in the migration's order with their whole one-line summaries (issue #12 item 7)."""
+in the migration's order with their whole one-line summaries (issue #12 item 7).
+
+The small commands stay cheap when they run (issue #14 item 1): `helm-values` and `check` on a Gateway import
+no pydantic, templating, cluster client, conversion or verification code, and a run imports only the command
+module it runs (plus the one it builds on: check uses helm-values' Gateway selection)."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from tests.support import REPO, run_cli
+from tests.support import GOLDEN, REPO, run_cli
 
 COMMANDS = ["convert", "verify", "helm-values", "check", "scan"]
 HEAVY = ("pydantic", "ruamel", "jinja2", "kubernetes", "migrate.convert.pipeline", "migrate.kic", "migrate.kong",
          "migrate.verify.compare", "generators")
+# What running helm-values or check needs none of (YAML and the chart model they do need).
+HEAVY_FOR_RUNS = ("pydantic", "jinja2", "markupsafe", "kubernetes", "urllib3", "migrate.convert", "migrate.kic",
+                  "migrate.kong", "migrate.verify", "migrate.scan", "migrate.model", "migrate.report",
+                  "migrate.annotations", "migrate.commands.convert", "migrate.commands.scan",
+                  "migrate.commands.verify")
+
+
+def imported(args: list[str]) -> tuple[subprocess.CompletedProcess[str], list[str]]:
+    """Run `python -X importtime -m migrate ARGS`; the modules the run imported."""
+    out = subprocess.run([sys.executable, "-X", "importtime", "-m", "migrate", *args], cwd=REPO,
+                         capture_output=True, text=True, timeout=120)
+    modules = [line.rsplit("|", 1)[-1].strip() for line in out.stderr.splitlines()
+               if line.startswith("import time:") and "|" in line]
+    return out, modules
 
 
 @pytest.mark.parametrize("command", COMMANDS)
 def test_subcommand_help_imports_nothing_heavy(command: str) -> None:
-    out = subprocess.run([sys.executable, "-X", "importtime", "-m", "migrate", command, "--help"], cwd=REPO,
-                         capture_output=True, text=True, timeout=120)
+    out, modules = imported([command, "--help"])
     assert out.returncode == 0, out.stderr
-    modules = [line.rsplit("|", 1)[-1].strip() for line in out.stderr.splitlines() if "|" in line]
     heavy = [m for m in modules if m.startswith(HEAVY)]
     assert heavy == [], f"`migrate {command} --help` imports {heavy[:5]}"
     assert "<list[str]>" not in out.stdout and "{INPUT" not in out.stdout and "\\[" not in out.stdout
+    others = {f"migrate.commands.{c.replace('-', '_')}" for c in COMMANDS if c != command} - {
+        "migrate.commands.helm_values"}  # check, and scan, reuse helm-values' options
+    assert sorted(others & set(modules)) == [] or command == "scan", f"`migrate {command} --help` imports them"
+
+
+def test_top_level_help_imports_nothing_heavy() -> None:
+    out, modules = imported(["--help"])
+    assert out.returncode == 0, out.stderr
+    assert [m for m in modules if m.startswith(HEAVY)] == []
+    assert all(f"migrate.commands.{c.replace('-', '_')}" in modules for c in COMMANDS)  # it lists them all
+
+
+@pytest.mark.parametrize("case", ["helm-values", "helm-values-all", "check"])
+def test_small_command_runs_import_only_what_they_need(case: str, tmp_path: Path) -> None:
+    src = GOLDEN / "check" / "all-programmed"
+    for name in ("gateway.yaml", "values.yaml"):
+        shutil.copy(src / name, tmp_path / name)
+    gateway, values = str(tmp_path / "gateway.yaml"), str(tmp_path / "values.yaml")
+    args = {"helm-values": ["helm-values", gateway],
+            "helm-values-all": ["helm-values", gateway, "--values", values, "-o", "all"],
+            "check": ["check", gateway, "--values", values]}[case]
+    out, modules = imported(args)
+    assert out.returncode == 0, out.stderr
+    assert "kind: Service" in out.stdout if case == "helm-values-all" else out.stdout
+    heavy = [m for m in modules if m in HEAVY_FOR_RUNS or m.startswith(tuple(f"{h}." for h in HEAVY_FOR_RUNS))]
+    assert heavy == [], f"`migrate {' '.join(args)}` imports {heavy[:8]}"
+    assert "generators.chart" in modules and "migrate.loader" in modules  # the run did the work
 
 
 def test_top_level_help_lists_commands_in_flow_order_with_whole_summaries() -> None:
@@ -33,3 +78,19 @@ def test_top_level_help_lists_commands_in_flow_order_with_whole_summaries() -> N
               not line.startswith("   ")]
     assert listed == COMMANDS
     assert "..." not in text.split("Commands:")[1]
+
+
+@pytest.mark.parametrize(("args", "needed"), [
+    (["helm-values", "gw.yaml"], ["helm-values"]), (["check", "-h"], ["check"]), (["--help"], COMMANDS),
+    ([], COMMANDS), (["--version"], COMMANDS), (["bogus"], COMMANDS), (["-h", "scan"], ["scan"]),
+])
+def test_a_run_registers_the_command_it_names(args: list[str], needed: list[str]) -> None:
+    from migrate.cli import commands_for
+
+    assert commands_for(args) == needed
+
+
+def test_an_unknown_command_is_a_usage_error_listing_nothing_wrong() -> None:
+    out = subprocess.run([sys.executable, "-m", "migrate", "bogus"], cwd=REPO, capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 2 and "No such command 'bogus'" in out.stderr
