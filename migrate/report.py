@@ -10,7 +10,7 @@ import json
 from collections import Counter, defaultdict
 from enum import StrEnum
 
-from pydantic import BaseModel, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from migrate.sources import SourceRef
 
@@ -49,23 +49,53 @@ class Entry(BaseModel):
     action: str = Field("", description="what the user should do, when anything")
 
 
+_Key = tuple[SourceRef, Status, str]  # (source, status, subject): what `discard` withdraws
+
+
 class Report(BaseModel):
-    entries: list[Entry] = Field(default_factory=list)
+    model_config = ConfigDict(extra="forbid")  # entries come only through add()
+
     input_errors: list[str] = Field(default_factory=list)
     ignored_kinds: dict[str, int] = Field(default_factory=dict)
     # what happened, when "everything converted" would mislead (e.g. "nothing converted: 3 Ingresses skipped, ...")
     summary: str = ""
     _seen: set[tuple[object, ...]] = PrivateAttr(default_factory=set)
     _subjects: dict[tuple[SourceRef, str], int] = PrivateAttr(default_factory=dict)
+    # Entries in the order they were added; a withdrawn one leaves a hole (None) until the next read, so
+    # `discard` costs what it withdraws, not a scan of the report (a conversion discards once per HTTPS-only
+    # route without a TLS entry: scanning made it quadratic).
+    _entries: list[Entry | None] = PrivateAttr(default_factory=list)
+    _at: dict[_Key, list[int]] = PrivateAttr(default_factory=dict)  # positions in _entries, ascending
+    _hole: int | None = PrivateAttr(default=None)  # the first hole, when any
+
+    @property
+    def entries(self) -> list[Entry]:
+        """Every entry, in the order added (read-only: use add/discard)."""
+        if self._hole is not None:
+            self._compact()
+        return self._entries  # type: ignore[return-value]  # no holes after _compact
+
+    def _compact(self) -> None:
+        """Close the holes: only the entries after the first one move (withdrawals are usually recent)."""
+        first = self._hole
+        assert first is not None
+        tail = [e for e in self._entries[first:] if e is not None]
+        del self._entries[first:]
+        for key in {(e.source, e.status, e.subject) for e in tail}:
+            self._at[key] = [i for i in self._at[key] if i < first]
+        for e in tail:
+            self._at[(e.source, e.status, e.subject)].append(len(self._entries))
+            self._entries.append(e)
+        self._hole = None
 
     def add(self, source: SourceRef, status: Status, subject: str, message: str, action: str = "") -> None:
-        entry = Entry(source=source, status=status, subject=subject, message=message, action=action)
         # One annotation applied to several routes of one object is one finding, not several.
         key = (source, status, subject, message, action)
         if key in self._seen:
             return
         self._seen.add(key)
-        self.entries.append(entry)
+        self._at.setdefault((source, status, subject), []).append(len(self._entries))
+        self._entries.append(Entry(source=source, status=status, subject=subject, message=message, action=action))
         self._subjects[(source, subject)] = self._subjects.get((source, subject), 0) + 1
 
     def has(self, source: SourceRef, subject: str) -> bool:
@@ -74,11 +104,15 @@ class Report(BaseModel):
 
     def discard(self, source: SourceRef, status: Status, subject: str) -> None:
         """Withdraw entries a later decision made untrue (e.g. an attachment that had to change)."""
-        gone = [e for e in self.entries if e.source == source and e.status == status and e.subject == subject]
-        self.entries = [e for e in self.entries if e not in gone]
-        self._seen -= {(e.source, e.status, e.subject, e.message, e.action) for e in gone}
-        for e in gone:
+        positions = self._at.pop((source, status, subject), [])
+        for i in positions:
+            e = self._entries[i]
+            assert e is not None
+            self._entries[i] = None
+            self._seen.discard((e.source, e.status, e.subject, e.message, e.action))
             self._subjects[(e.source, e.subject)] -= 1
+        if positions and (self._hole is None or positions[0] < self._hole):
+            self._hole = positions[0]
 
     def extend(self, other: Report) -> None:
         for e in other.entries:
