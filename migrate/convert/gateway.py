@@ -81,16 +81,21 @@ def gateway_objects(listeners: list[ListenerPlan], options: ConvertOptions,
                      "annotations": {"konghq.com/gatewayclass-unmanaged": "true"}},
         "spec": {"controllerName": options.controller_name},
     }
-    # One shared HTTP listener per Gateway; the rest chunked so no Gateway exceeds 64 listeners.
+    # The HTTP listener (port 80, any host) is on the first Gateway only: every route served over HTTP attaches
+    # there, whichever Gateway carries its HTTPS listener.  The other listeners fill Gateways of at most 64.  A
+    # copy of the HTTP listener on every split Gateway would admit every HTTP route namespace once per Gateway
+    # (Gateways x namespaces) with no route attached to it; this way each listener admits exactly the
+    # namespaces of the routes attached to it, and the output grows with the routes.
     http = [lst for lst in listeners if lst.protocol == "HTTP"]
     rest = [lst for lst in listeners if lst.protocol != "HTTP"]
-    per_gateway = MAX_LISTENERS - len(http)
-    chunks = [rest[i:i + per_gateway] for i in range(0, len(rest), per_gateway)] or [[]]
+    first = MAX_LISTENERS - len(http)
+    chunks = [rest[:first]] + [rest[i:i + MAX_LISTENERS] for i in range(first, len(rest), MAX_LISTENERS)]
     gateways: list[dict[str, Any]] = []
     owner: dict[str, str] = {}
     for i, chunk in enumerate(chunks):
         name = options.gateway_name if i == 0 else f"{options.gateway_name}-{i + 1}"
-        specs = [_listener_dict(lst, _allowed_routes(lst.route_namespaces, options), gwns) for lst in http + chunk]
+        specs = [_listener_dict(lst, _allowed_routes(lst.route_namespaces, options), gwns)
+                 for lst in (http if i == 0 else []) + chunk]
         for lst in chunk:
             owner[lst.name] = name
         gateways.append({
