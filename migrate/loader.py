@@ -228,6 +228,10 @@ def object_problem(obj: dict[str, Any], check_tags: bool = True) -> tuple[tuple[
     meta = obj.get("metadata")
     if meta is not None and not isinstance(meta, dict):
         return ("metadata",), f"is {_kind_name(meta)}, not a mapping"
+    for where in (("apiVersion",), ("kind",), ("metadata", "name"), ("metadata", "namespace")):
+        value = (meta or {}).get(where[1]) if len(where) == 2 else obj.get(where[0])
+        if value is not None and not isinstance(value, str):
+            return where, f"is {_kind_name(value)}, expected a string"
     for key in ("annotations", "labels"):
         values = meta.get(key) if isinstance(meta, dict) else None
         if values is None:
