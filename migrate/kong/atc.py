@@ -226,6 +226,7 @@ class GuardedPattern:
     def _run(self, fn: Any, string: str, pos: int) -> re.Match[str] | None:
         import signal
         import threading
+        import time
 
         if self.pattern in _out_of_budget:
             unevaluated_regexes[self.pattern] = _out_of_budget[self.pattern]
@@ -239,6 +240,7 @@ class GuardedPattern:
 
         previous = signal.signal(signal.SIGALRM, expired)
         outer = signal.setitimer(signal.ITIMER_REAL, REGEX_BUDGET_SECONDS)
+        started = time.monotonic()
         try:
             return fn(string, pos)
         except _RegexBudget:
@@ -248,8 +250,8 @@ class GuardedPattern:
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
-            if outer[0] > 0:  # someone else's timer: give it back what is left
-                signal.setitimer(signal.ITIMER_REAL, max(outer[0] - REGEX_BUDGET_SECONDS, 0.001), outer[1])
+            if outer[0] > 0:  # someone else's timer: give it back what is left (not less the whole budget)
+                signal.setitimer(signal.ITIMER_REAL, max(outer[0] - (time.monotonic() - started), 0.001), outer[1])
 
 
 def guard(rx: re.Pattern[str]) -> re.Pattern[str]:

@@ -1,0 +1,25 @@
+"""Regressions found by mutation fuzzing of the commands' inputs (issue #13)."""
+
+from __future__ import annotations
+
+import signal
+
+
+def test_a_guarded_regex_gives_an_outer_timer_back_what_is_left() -> None:
+    """Each guarded match took its whole 0.5 s budget off a caller's ITIMER_REAL however fast it was, so an
+    embedding program's (or the fuzz driver's) timer fired long before its time."""
+    from migrate.kong.atc import GuardedPattern, compile_python_regex
+
+    rx, _ = compile_python_regex("(x+)+fuzz-outer-timer$")
+    assert isinstance(rx, GuardedPattern)
+    fired: list[int] = []
+    previous = signal.signal(signal.SIGALRM, lambda *_: fired.append(1))
+    signal.setitimer(signal.ITIMER_REAL, 3600)
+    try:
+        for _ in range(10_000):  # 10,000 x 0.5 s would be more than the hour
+            rx.match("xxx")
+        remaining = signal.getitimer(signal.ITIMER_REAL)[0]
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert not fired and remaining > 1800
