@@ -7,6 +7,7 @@ the scan (they would fail every later call the same way).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +32,9 @@ TLS_SECRET = "kubernetes.io/tls"
 # PartialObjectMetadata carries no `type`; a Secret outside the type=kubernetes.io/tls field selector is
 # known only to be some other type.
 OTHER_SECRET_TYPE = "(not kubernetes.io/tls)"
+# Referenced Services/Secrets in at most this many namespaces are listed namespace by namespace; from more,
+# with one cluster-wide list per kind (when the scan covers all namespaces).
+PER_NAMESPACE_UP_TO = 3
 
 
 class Fatal(ScanError):
@@ -72,6 +76,14 @@ def _meta(obj: dict[str, Any]) -> tuple[str, str]:
     return str(meta.get("namespace") or ""), str(meta.get("name") or "")
 
 
+def _typed(res: k.Resource, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    for item in items:
+        # List items carry no apiVersion/kind on the wire; the list's resource defines both.
+        item["apiVersion"] = res.api_version
+        item["kind"] = res.kind
+    return items
+
+
 class Scanner:
     def __init__(self, reader: Reader, context: str, scope: ScanScope) -> None:
         self.reader = reader
@@ -79,6 +91,7 @@ class Scanner:
         self.snap = Snapshot(context=context, server=reader.server, namespaces=scope.namespaces)
         self._served: dict[str, set[str] | None] = {}
         self._ns_fallback: list[str] | None = None
+        self._cluster_forbidden: set[str] = set()  # kinds whose cluster-wide list answered 403
 
     # -- generic reading --------------------------------------------------------------------------------
 
@@ -101,9 +114,13 @@ class Scanner:
         served = self._served[path]
         return served is not None and res.plural in served
 
-    def _list(self, res: k.Resource, namespace: str | None, **selectors: str) -> list[dict[str, Any]] | None:
+    def _list(self, res: k.Resource, namespace: str | None, keep: Callable[[dict[str, Any]], bool] | None = None,
+              /, **selectors: str) -> list[dict[str, Any]] | None:
+        """The objects of one (paginated) list; with `keep`, only those it accepts (the others are dropped page
+        by page, never held).  A 403 on a cluster-wide list is raised: the caller reads namespace by namespace."""
         try:
-            return list(self.reader.list(res, namespace, **selectors))
+            items = self.reader.list(res, namespace, **selectors)
+            return list(items) if keep is None else [o for o in items if keep(o)]
         except ScanError as exc:
             self._fail_fast(exc)
             if exc.status == 403 and namespace is None and res.namespaced:
@@ -111,6 +128,11 @@ class Scanner:
             self._note("needs-human", res.kind, str(exc),
                        "run `migrate scan --print-rbac` for the role the scan needs" if exc.status == 403 else "")
             return None
+
+    def _forbidden_cluster_wide(self, res: k.Resource, exc: ScanError) -> None:
+        """A cluster-wide list of `res` answered 403: noted once; later reads of it go namespace by namespace."""
+        self._cluster_forbidden.add(res.kind)
+        self._note("warning", res.kind, f"{exc}: reading namespace by namespace instead")
 
     def _all_namespaces(self) -> list[str] | None:
         if self._ns_fallback is None:
@@ -133,21 +155,48 @@ class Scanner:
         if not res.namespaced:
             items = self._list(res, None, **selectors) or []
         elif scope is None:
-            try:
-                items = self._list(res, None, **selectors) or []
-            except ScanError as exc:
+            listed = None
+            if res.kind not in self._cluster_forbidden:
+                try:
+                    listed = self._list(res, None, **selectors) or []
+                except ScanError as exc:
+                    self._forbidden_cluster_wide(res, exc)
+            if listed is None:
                 # Cluster-wide list forbidden: read each namespace the credentials allow.
-                self._note("warning", res.kind, f"{exc}: reading namespace by namespace instead")
                 for ns in self._all_namespaces() or []:
                     items.extend(self._list(res, ns, **selectors) or [])
+            else:
+                items = listed
         else:
             for ns in scope:
                 items.extend(self._list(res, ns, **selectors) or [])
-        for item in items:
-            # List items carry no apiVersion/kind on the wire; the list's resource defines both.
-            item["apiVersion"] = res.api_version
-            item["kind"] = res.kind
-        return items
+        return _typed(res, items)
+
+    def read_named(self, res: k.Resource, wanted: dict[str, set[str]], **selectors: str) -> list[dict[str, Any]]:
+        """The objects of `res` that `wanted` names (namespace -> names), with apiVersion and kind set.
+
+        Scanning all namespaces, objects wanted from more than PER_NAMESPACE_UP_TO namespaces are read with
+        one cluster-wide list (paginated; the objects nobody wants are dropped page by page): O(kinds)
+        requests instead of one list per namespace.  With -n, for a few namespaces, or when the cluster-wide
+        list is forbidden (403: noted once per kind), each wanted namespace is listed on its own."""
+        namespaces = sorted(ns for ns, names in wanted.items() if names)
+        if not namespaces:
+            return []
+
+        def keep(obj: dict[str, Any]) -> bool:
+            ns, name = _meta(obj)
+            return name in wanted.get(ns, ())
+
+        if (self.scope.namespaces is None and len(namespaces) > PER_NAMESPACE_UP_TO
+                and res.kind not in self._cluster_forbidden):
+            try:
+                return _typed(res, self._list(res, None, keep, **selectors) or [])
+            except ScanError as exc:
+                self._forbidden_cluster_wide(res, exc)
+        items: list[dict[str, Any]] = []
+        for ns in namespaces:
+            items.extend(self._list(res, ns, keep, **selectors) or [])
+        return _typed(res, items)
 
     # -- what a migration plan needs ------------------------------------------------------------------
 
@@ -181,20 +230,14 @@ class Scanner:
         return self.snap
 
     def _services(self, wanted: dict[str, set[str]]) -> list[dict[str, Any]]:
-        namespaces = sorted(ns for ns, names in wanted.items() if names)
-        return [s for s in self.read(k.SERVICES, namespaces) if _meta(s)[1] in wanted.get(_meta(s)[0], set())]
+        return self.read_named(k.SERVICES, wanted)
 
     def _secrets(self, wanted: dict[str, set[str]]) -> list[dict[str, Any]]:
         """Referenced Secrets as metadata only: name, namespace and whether their type is kubernetes.io/tls."""
-        namespaces = sorted(ns for ns, names in wanted.items() if names)
-        if not namespaces:
-            return []
-        tls = {_meta(s) for s in self.read(k.SECRETS, namespaces, field_selector=f"type={TLS_SECRET}")}
+        tls = {_meta(s) for s in self.read_named(k.SECRETS, wanted, field_selector=f"type={TLS_SECRET}")}
         found = []
-        for item in self.read(k.SECRETS, namespaces):
+        for item in self.read_named(k.SECRETS, wanted):
             ns, name = _meta(item)
-            if name not in wanted.get(ns, set()):
-                continue
             # Rebuilt from the metadata fields the conversion uses: nothing else is carried along.
             meta = {key: item["metadata"][key] for key in ("name", "namespace", "creationTimestamp", "labels")
                     if key in item.get("metadata", {})}
