@@ -215,6 +215,16 @@ def test_a_failing_exec_credential_plugin_is_named(tmp_path: Path) -> None:
     plugin.write_text("#!/bin/sh\necho 'token expired: run login' >&2\nexit 3\n")
     plugin.chmod(0o755)
     cfg = tmp_path / "kubeconfig"
+    _exec_kubeconfig(cfg, plugin)
+    proc = _scan_subprocess(cfg)
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "migrate: error: cannot load cluster credentials from" in proc.stderr
+    assert "exec credential plugin failed (exec: process returned 3. token expired: run login)" in proc.stderr
+    assert "ERROR:root" not in proc.stderr
+
+
+def _exec_kubeconfig(cfg: Path, plugin: Path) -> None:
     cfg.write_text(
         "apiVersion: v1\nkind: Config\n"
         "clusters:\n- name: c\n  cluster:\n    server: http://127.0.0.1:9\n"
@@ -222,12 +232,45 @@ def test_a_failing_exec_credential_plugin_is_named(tmp_path: Path) -> None:
         f"      command: {plugin}\n      interactiveMode: Never\n"
         "contexts:\n- name: ctx\n  context:\n    cluster: c\n    user: u\n"
         "current-context: ctx\n")
+
+
+def test_a_hanging_exec_credential_plugin_is_stopped_at_the_timeout(tmp_path: Path) -> None:
+    # The kubernetes client runs the plugin without a timeout: one that waits forever (for a login, a network)
+    # would hang the scan.  `exec`: the sleep is the plugin process itself, so stopping it leaves nothing behind.
+    plugin = tmp_path / "get-token"
+    plugin.write_text(f"#!/bin/sh\nexec sleep {BOUND}\n")
+    plugin.chmod(0o755)
+    cfg = tmp_path / "kubeconfig"
+    _exec_kubeconfig(cfg, plugin)
     proc = _scan_subprocess(cfg)
     assert proc.returncode == 2, proc.stderr
-    assert "Traceback" not in proc.stderr
-    assert "migrate: error: cannot load cluster credentials from" in proc.stderr
-    assert "exec credential plugin failed (exec: process returned 3. token expired: run login)" in proc.stderr
-    assert "ERROR:root" not in proc.stderr
+    assert "Traceback" not in proc.stderr and "ERROR:root" not in proc.stderr
+    assert (f"migrate: error: cannot load cluster credentials from {cfg}: the credential plugin '{plugin}' did not "
+            f"finish within {SHORT_TIMEOUT} s and was stopped (set MIGRATE_SCAN_TIMEOUT to wait longer)"
+            in proc.stderr), proc.stderr
+
+
+def test_the_exec_plugin_bound_is_lifted_after_the_scan(tmp_path: Path) -> None:
+    import subprocess as real_subprocess
+
+    from kubernetes.config import exec_provider
+    from kubernetes.config.kube_config import ConfigNode
+
+    from migrate.scan.client import ExecPluginTimeout, bounded_exec_plugins
+
+    plugin = tmp_path / "get-token"
+    plugin.write_text(f"#!/bin/sh\nexec sleep {BOUND}\n")
+    plugin.chmod(0o755)
+    provider = exec_provider.ExecProvider(
+        ConfigNode("exec", {"command": str(plugin), "apiVersion": "client.authentication.k8s.io/v1beta1"}), None)
+    with bounded_exec_plugins(0.2):
+        try:
+            provider.run()
+        except ExecPluginTimeout as exc:
+            assert "did not finish within 0.2 s" in str(exc)
+        else:
+            raise AssertionError("the plugin was not stopped")
+    assert exec_provider.subprocess is real_subprocess
 
 
 def test_an_invalid_scan_timeout_is_a_usage_error(tmp_path: Path, monkeypatch: Any) -> None:

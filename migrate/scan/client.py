@@ -35,6 +35,50 @@ def _client_errors() -> Iterator[list[str]]:
         root.removeHandler(handler)
 
 
+_EXEC_TIMED_OUT = "exec: the credential plugin "
+
+
+class ExecPluginTimeout(Exception):
+    """The kubeconfig's exec credential plugin did not finish in time (it was killed)."""
+
+
+@contextmanager
+def bounded_exec_plugins(seconds: float) -> Iterator[None]:
+    """Inside: a kubeconfig exec credential plugin (run by the kubernetes client when the credentials are
+    loaded, and again when its token expires) that runs longer than `seconds` is killed and reported.
+
+    The client runs the plugin with `Popen(...).communicate()` and no timeout, so one that hangs (waits for
+    a login that never comes, a network it cannot reach) would hang the scan; the client has no option for
+    it, so its exec module gets a Popen whose communicate() is bounded, for the time of the block."""
+    import subprocess
+    import types
+
+    from kubernetes.config import exec_provider
+
+    class BoundedPopen(subprocess.Popen[str]):
+        def communicate(self, input: Any = None, timeout: float | None = None) -> tuple[Any, Any]:  # noqa: A002
+            try:
+                return super().communicate(input, timeout=seconds if timeout is None else min(timeout, seconds))
+            except subprocess.TimeoutExpired:
+                self.kill()
+                # Not communicate() again: a child of the plugin may hold the pipes open.
+                for pipe in (self.stdin, self.stdout, self.stderr):
+                    if pipe is not None:
+                        pipe.close()
+                self.wait()
+                command = self.args[0] if isinstance(self.args, list | tuple) and self.args else self.args
+                # The client logs what its plugin raises (see connect()): "exec: ..." like its own errors.
+                raise ExecPluginTimeout(f"{_EXEC_TIMED_OUT}{str(command)!r} did not finish within {seconds:g} s "
+                                        "and was stopped (set MIGRATE_SCAN_TIMEOUT to wait longer)") from None
+
+    original = exec_provider.subprocess
+    exec_provider.subprocess = types.SimpleNamespace(Popen=BoundedPopen, PIPE=subprocess.PIPE)  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        exec_provider.subprocess = original
+
+
 @dataclass
 class Connection:
     api: Any  # kubernetes.client.ApiClient (kept untyped: the client is imported lazily)
@@ -60,6 +104,8 @@ def connect(kubeconfig: str | None, context: str | None) -> Connection:
                                         persist_config=False)
             # The client logs a failing exec credential plugin and goes on without credentials; stop here.
             failed = [e for e in errors if e.startswith("exec:")]
+            if failed and failed[0].startswith(_EXEC_TIMED_OUT):
+                raise ConfigException(failed[0].removeprefix("exec: "))
             if failed:
                 raise ConfigException(f"the user's exec credential plugin failed ({failed[0]})")
             contexts, current = config.list_kube_config_contexts(config_file=kubeconfig)
