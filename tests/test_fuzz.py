@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import signal
+from pathlib import Path
+
+from tests.support import GOLDEN, run_cli
 
 
 def test_a_guarded_regex_gives_an_outer_timer_back_what_is_left() -> None:
@@ -23,3 +26,15 @@ def test_a_guarded_regex_gives_an_outer_timer_back_what_is_left() -> None:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
     assert not fired and remaining > 1800
+
+
+def test_check_names_a_values_file_whose_stream_entry_renders_a_nil_port(tmp_path: Path) -> None:
+    """A stream entry without containerPort renders KONG_STREAM_LISTEN '0.0.0.0:<nil> udp': the listen parser's
+    ListenSyntaxError escaped as a traceback."""
+    values = tmp_path / "values.yaml"
+    values.write_text("proxy:\n  stream:\n  - {containerPort: 5353, servicePort: 5353, protocol: TCP}\n"
+                      "  - {servicePort: 5353, protocol: UDP}\n")
+    result = run_cli(["check", str(GOLDEN / "check" / "protocol-conflict" / "gateway.yaml"), "--values", str(values)])
+    assert result.exit_code == 2
+    assert (f"migrate: error: {values}: the chart would render a listen Kong refuses: '0.0.0.0:<nil> udp' must be "
+            "of form <ip>:<port> [flag ...] (a stream entry without containerPort renders as <nil>)") in result.stderr

@@ -68,13 +68,16 @@ def _listens_from_values(values: dict[str, Any], path: Path, chart: ChartOpt, re
     from generators.chart import Chart, ChartRenderError, render_chart
     from generators.values import Target
     from migrate.kongstatus.fixes import FixContext
-    from migrate.kongstatus.listens import kong_listens_from_values
+    from migrate.kongstatus.listens import ListenSyntaxError, kong_listens_from_values
 
     try:
         facts = render_chart(values, release=release, namespace=namespace, chart=Chart(chart.value))
         listens = kong_listens_from_values(values, release=release, namespace=namespace, chart=chart.value)
     except ChartRenderError as exc:
         raise fail(f"{path}: the chart would not render these values: {exc}") from None
+    except ListenSyntaxError as exc:  # e.g. a stream entry without containerPort renders '0.0.0.0:<nil>'
+        nil = " (a stream entry without containerPort renders as <nil>)" if "<nil>" in str(exc) else ""
+        raise fail(f"{path}: the chart would render a listen Kong refuses: {exc}{nil}") from None
     target = Target(Chart(chart.value), release, namespace)
     udp = next((f"{namespace}/{s.name}" for s in facts.services if s.name.endswith("-udp-proxy")), "")
     ctx = FixContext(True, "".join(f"{p}." for p in target.kong_prefix),
