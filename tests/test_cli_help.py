@@ -19,12 +19,12 @@ from tests.support import GOLDEN, REPO, run_cli
 
 COMMANDS = ["convert", "verify", "helm-values", "check", "scan"]
 HEAVY = ("pydantic", "ruamel", "jinja2", "kubernetes", "migrate.convert.pipeline", "migrate.kic", "migrate.kong",
-         "migrate.verify.compare", "generators")
+         "migrate.verify.compare", "generators", "migrate.loader", "migrate.yamlio")
 # What running helm-values or check needs none of (YAML and the chart model they do need).
 HEAVY_FOR_RUNS = ("pydantic", "jinja2", "markupsafe", "kubernetes", "urllib3", "migrate.convert", "migrate.kic",
                   "migrate.kong", "migrate.verify", "migrate.scan", "migrate.model", "migrate.report",
                   "migrate.annotations", "migrate.commands.convert", "migrate.commands.scan",
-                  "migrate.commands.verify")
+                  "migrate.commands.verify", "migrate.kongstatus.fixes")  # fixes: only when a listener fails
 
 
 def imported(args: list[str]) -> tuple[subprocess.CompletedProcess[str], list[str]]:

@@ -64,10 +64,11 @@ def _load_values(path: Path, chart: str = "kong") -> dict[str, Any]:
 
 
 def _listens_from_values(values: dict[str, Any], path: Path, chart: ChartOpt, release: str, namespace: str
-                         ) -> tuple[list[Any], Any]:
+                         ) -> tuple[list[Any], dict[str, Any]]:
+    """The listens KIC sees, and what a fix may refer to (FixContext's fields: the fixes are imported only
+    when a listener fails)."""
     from generators.chart import Chart, ChartRenderError, render_chart
     from generators.values import Target
-    from migrate.kongstatus.fixes import FixContext
     from migrate.kongstatus.listens import ListenSyntaxError, kong_listens_from_values
 
     try:
@@ -80,9 +81,9 @@ def _listens_from_values(values: dict[str, Any], path: Path, chart: ChartOpt, re
         raise fail(f"{path}: the chart would render a listen Kong refuses: {exc}{nil}") from None
     target = Target(Chart(chart.value), release, namespace)
     udp = next((f"{namespace}/{s.name}" for s in facts.services if s.name.endswith("-udp-proxy")), "")
-    ctx = FixContext(True, "".join(f"{p}." for p in target.kong_prefix),
-                     "".join(f"{p}." for p in target.controller_prefix),
-                     udp if udp and udp not in facts.publish_services else "")
+    ctx = {"helm": True, "kong_prefix": "".join(f"{p}." for p in target.kong_prefix),
+           "controller_prefix": "".join(f"{p}." for p in target.controller_prefix),
+           "unpublished_udp": udp if udp and udp not in facts.publish_services else ""}
     return listens, ctx
 
 
@@ -92,8 +93,8 @@ def _services(paths: list[str]) -> list[dict[str, Any]]:
     return [d.obj for d in load_inputs(paths).docs if d.obj.get("kind") == "Service"]
 
 
-def _listens_from_services(paths: list[str], proxy_listen: str, stream_listen: str) -> tuple[list[Any], Any]:
-    from migrate.kongstatus.fixes import FixContext
+def _listens_from_services(paths: list[str], proxy_listen: str, stream_listen: str
+                           ) -> tuple[list[Any], dict[str, Any]]:
     from migrate.kongstatus.listens import ListenSyntaxError, kong_listens_from_services
     from migrate.loader import load_inputs
 
@@ -107,7 +108,7 @@ def _listens_from_services(paths: list[str], proxy_listen: str, stream_listen: s
         listens = kong_listens_from_services(services, proxy_listen, stream_listen)
     except ListenSyntaxError as exc:
         raise fail(f"--proxy-listen/--stream-listen: {exc}") from None
-    return listens, FixContext(helm=False)
+    return listens, {"helm": False}
 
 
 @app.command()
@@ -134,7 +135,6 @@ def check(
     2 usage or input errors.
     """
     from migrate.kongstatus.dataplane import dataplane_problems
-    from migrate.kongstatus.fixes import fix_for, verified_fix
     from migrate.kongstatus.predict import predict_listener_status
 
     if not inputs:
@@ -147,12 +147,16 @@ def check(
     values: dict[str, Any] | None = None
     if values_file is not None:
         values = _load_values(values_file, chart.value)
-        listens, ctx = _listens_from_values(values, values_file, chart, release, namespace)
+        listens, ctx_fields = _listens_from_values(values, values_file, chart, release, namespace)
     else:
-        listens, ctx = _listens_from_services(service or [], proxy_listen, stream_listen)
+        listens, ctx_fields = _listens_from_services(service or [], proxy_listen, stream_listen)
     statuses = predict_listener_status(gateways, listens)
     failing = [s for s in statuses if not s.programmed]
     fixes: dict[int, list[str]] = {}
+    if failing:
+        from migrate.kongstatus.fixes import FixContext, fix_for, verified_fix
+
+        ctx = FixContext(**ctx_fields)
     for s in failing:
         lines = fix_for(s, listens, ctx)
         if values is not None and any(r in ("UnsupportedProtocol", "PortUnavailable") for r in s.reasons):

@@ -8,11 +8,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import typer
 
-from migrate.loader import LoadResult, load_inputs
+if TYPE_CHECKING:  # every command's --help imports this module: the loader only when inputs are read
+    from migrate.loader import LoadResult
 
 
 class ReportFormat(StrEnum):
@@ -41,6 +42,8 @@ def read_inputs(paths: list[str], *, echo_errors: bool = True) -> LoadResult:
     # the cyclic GC re-scans all of them again and again (more than half the time of a 10,000-Ingress
     # conversion).  Cycles are rare here: collect far less often, and never scan the loaded input again.
     gc.set_threshold(50_000, 20, 20)
+    from migrate.loader import load_inputs
+
     stdin_text = sys.stdin.read() if "-" in paths else None
     result = load_inputs(paths, stdin_text=stdin_text)
     gc.freeze()
