@@ -67,6 +67,7 @@ _SCHEMAS: dict[str, Rule] = {
     "TCPRoute": {"spec": {**_COMMON, "rules": [{"name": _str, "backendRefs": [_BACKEND]}]}},
     "UDPRoute": {"spec": {**_COMMON, "rules": [{"name": _str, "backendRefs": [_BACKEND]}]}},
     "TLSRoute": {"spec": {**_COMMON, "rules": [{"name": _str, "backendRefs": [_BACKEND]}]}},
+    "GatewayClass": {"spec": {"controllerName": _str}},
     "Gateway": {"spec": {"gatewayClassName": _str, "listeners": [{"name": _str, "port": ANY_INT, "protocol": _str,
                                                                   "hostname": _str, "tls": _map,
                                                                   "allowedRoutes": _map}]}},

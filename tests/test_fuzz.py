@@ -5,6 +5,8 @@ from __future__ import annotations
 import signal
 from pathlib import Path
 
+import pytest
+
 from tests.support import GOLDEN, run_cli
 
 
@@ -38,3 +40,17 @@ def test_check_names_a_values_file_whose_stream_entry_renders_a_nil_port(tmp_pat
     assert result.exit_code == 2
     assert (f"migrate: error: {values}: the chart would render a listen Kong refuses: '0.0.0.0:<nil> udp' must be "
             "of form <ip>:<port> [flag ...] (a stream entry without containerPort renders as <nil>)") in result.stderr
+
+
+@pytest.mark.parametrize("command", ["helm-values", "check"])
+def test_a_gateway_class_whose_spec_is_not_a_mapping_is_named(tmp_path: Path, command: str) -> None:
+    """kong_classes read `spec.controllerName` of every GatewayClass: a list spec was an AttributeError."""
+    gateway = tmp_path / "gateway.yaml"
+    gateway.write_text("apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: kong}\n"
+                       "spec:\n- controllerName: konghq.com/kic-gateway-controller\n---\n"
+                       + (GOLDEN / "check" / "protocol-conflict" / "gateway.yaml").read_text())
+    values = ["--values", str(GOLDEN / "check" / "all-programmed" / "values.yaml")] if command == "check" else []
+    result = run_cli([command, str(gateway), *values])
+    assert result.exit_code == 2
+    assert (f"{gateway} (document 0) line 4: GatewayClass/kong: spec is a list, expected a mapping; the object was "
+            "not read") in result.stderr
