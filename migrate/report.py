@@ -52,6 +52,35 @@ class Entry(BaseModel):
 _Key = tuple[SourceRef, Status, str]  # (source, status, subject): what `discard` withdraws
 
 
+class _Entries:
+    """The entries in the order they were added.  A withdrawn one leaves a hole (None) until the next read,
+    so `discard` costs what it withdraws, not a scan of the report (a conversion discards once per HTTPS-only
+    route without a TLS entry: scanning made it quadratic)."""
+
+    __slots__ = ("items", "at", "hole", "seen", "subjects")
+
+    def __init__(self) -> None:
+        self.items: list[Entry | None] = []
+        self.at: dict[_Key, list[int]] = {}  # positions in `items`, ascending
+        self.hole: int | None = None  # the first hole, when any
+        self.seen: set[tuple[object, ...]] = set()  # (source, status, subject, message, action) held
+        self.subjects: dict[tuple[SourceRef, str], int] = {}  # entries per (source, subject)
+
+    def compact(self) -> list[Entry]:
+        """Close the holes: only the entries after the first one move (withdrawals are usually recent)."""
+        first = self.hole
+        if first is not None:
+            tail = [e for e in self.items[first:] if e is not None]
+            del self.items[first:]
+            for key in {(e.source, e.status, e.subject) for e in tail}:
+                self.at[key] = [i for i in self.at[key] if i < first]
+            for e in tail:
+                self.at[(e.source, e.status, e.subject)].append(len(self.items))
+                self.items.append(e)
+            self.hole = None
+        return self.items  # type: ignore[return-value]  # no holes left
+
+
 class Report(BaseModel):
     model_config = ConfigDict(extra="forbid")  # entries come only through add()
 
@@ -59,60 +88,41 @@ class Report(BaseModel):
     ignored_kinds: dict[str, int] = Field(default_factory=dict)
     # what happened, when "everything converted" would mislead (e.g. "nothing converted: 3 Ingresses skipped, ...")
     summary: str = ""
-    _seen: set[tuple[object, ...]] = PrivateAttr(default_factory=set)
-    _subjects: dict[tuple[SourceRef, str], int] = PrivateAttr(default_factory=dict)
-    # Entries in the order they were added; a withdrawn one leaves a hole (None) until the next read, so
-    # `discard` costs what it withdraws, not a scan of the report (a conversion discards once per HTTPS-only
-    # route without a TLS entry: scanning made it quadratic).
-    _entries: list[Entry | None] = PrivateAttr(default_factory=list)
-    _at: dict[_Key, list[int]] = PrivateAttr(default_factory=dict)  # positions in _entries, ascending
-    _hole: int | None = PrivateAttr(default=None)  # the first hole, when any
+    # One private attribute: each read of one goes through pydantic's __getattr__ (microseconds, per add).
+    _state: _Entries = PrivateAttr(default_factory=_Entries)
 
     @property
     def entries(self) -> list[Entry]:
         """Every entry, in the order added (read-only: use add/discard)."""
-        if self._hole is not None:
-            self._compact()
-        return self._entries  # type: ignore[return-value]  # no holes after _compact
-
-    def _compact(self) -> None:
-        """Close the holes: only the entries after the first one move (withdrawals are usually recent)."""
-        first = self._hole
-        assert first is not None
-        tail = [e for e in self._entries[first:] if e is not None]
-        del self._entries[first:]
-        for key in {(e.source, e.status, e.subject) for e in tail}:
-            self._at[key] = [i for i in self._at[key] if i < first]
-        for e in tail:
-            self._at[(e.source, e.status, e.subject)].append(len(self._entries))
-            self._entries.append(e)
-        self._hole = None
+        return self._state.compact()
 
     def add(self, source: SourceRef, status: Status, subject: str, message: str, action: str = "") -> None:
         # One annotation applied to several routes of one object is one finding, not several.
         key = (source, status, subject, message, action)
-        if key in self._seen:
+        st = self._state
+        if key in st.seen:
             return
-        self._seen.add(key)
-        self._at.setdefault((source, status, subject), []).append(len(self._entries))
-        self._entries.append(Entry(source=source, status=status, subject=subject, message=message, action=action))
-        self._subjects[(source, subject)] = self._subjects.get((source, subject), 0) + 1
+        st.seen.add(key)
+        st.at.setdefault((source, status, subject), []).append(len(st.items))
+        st.items.append(Entry(source=source, status=status, subject=subject, message=message, action=action))
+        st.subjects[(source, subject)] = st.subjects.get((source, subject), 0) + 1
 
     def has(self, source: SourceRef, subject: str) -> bool:
         """Whether any entry of this object is about `subject` (constant time)."""
-        return self._subjects.get((source, subject), 0) > 0
+        return self._state.subjects.get((source, subject), 0) > 0
 
     def discard(self, source: SourceRef, status: Status, subject: str) -> None:
         """Withdraw entries a later decision made untrue (e.g. an attachment that had to change)."""
-        positions = self._at.pop((source, status, subject), [])
+        st = self._state
+        positions = st.at.pop((source, status, subject), [])
         for i in positions:
-            e = self._entries[i]
+            e = st.items[i]
             assert e is not None
-            self._entries[i] = None
-            self._seen.discard((e.source, e.status, e.subject, e.message, e.action))
-            self._subjects[(e.source, e.subject)] -= 1
-        if positions and (self._hole is None or positions[0] < self._hole):
-            self._hole = positions[0]
+            st.items[i] = None
+            st.seen.discard((e.source, e.status, e.subject, e.message, e.action))
+            st.subjects[(e.source, e.subject)] -= 1
+        if positions and (st.hole is None or positions[0] < st.hole):
+            st.hole = positions[0]
 
     def extend(self, other: Report) -> None:
         for e in other.entries:
