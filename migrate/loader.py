@@ -167,6 +167,13 @@ def read_bounded(name: str) -> bytes:
 
 
 def _read_text(name: str, stdin_text: str | None) -> str:
+    if name == "-" and stdin_text is None and hasattr(sys.stdin, "buffer"):
+        # stdin's bytes, bounded and decoded like a file's: a legacy encoding is a named error (sys.stdin's
+        # own decoding raised UnicodeDecodeError, or let surrogates through to the parser, a traceback)
+        data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
+        if len(data) > MAX_INPUT_BYTES:
+            raise _too_large(len(data))
+        return decode_input(data)
     if name == "-":
         text = stdin_text if stdin_text is not None else sys.stdin.read()
         if len(text) > MAX_INPUT_BYTES:

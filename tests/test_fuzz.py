@@ -54,3 +54,18 @@ def test_a_gateway_class_whose_spec_is_not_a_mapping_is_named(tmp_path: Path, co
     assert result.exit_code == 2
     assert (f"{gateway} (document 0) line 4: GatewayClass/kong: spec is a list, expected a mapping; the object was "
             "not read") in result.stderr
+
+
+@pytest.mark.parametrize(("raw", "message"), [
+    (b"apiVersion: v1\nkind: Service\nmetadata: {name: caf\xe9, namespace: shop}\n",
+     "<stdin>: file is not valid UTF-8 (byte offset 49)"),
+    ("kind: Service\n".encode("utf-16"), "<stdin>: file is UTF-16 (it starts with a UTF-16 byte order mark)"),
+], ids=["latin1", "utf16"])
+@pytest.mark.parametrize("command", ["convert", "helm-values", "check"])
+def test_stdin_in_a_legacy_encoding_is_named(raw: bytes, message: str, command: str) -> None:
+    """stdin was read through sys.stdin's text decoding: invalid UTF-8 raised UnicodeDecodeError (or, with
+    surrogateescape, reached the YAML parser as surrogates: UnicodeEncodeError), a traceback either way."""
+    values = ["--values", str(GOLDEN / "check" / "all-programmed" / "values.yaml")] if command == "check" else []
+    result = run_cli([command, "-", *values], stdin=raw)  # bytes: CliRunner takes them as they are
+    assert result.exit_code == 2
+    assert f"migrate: input error: {message}" in result.stderr

@@ -44,8 +44,7 @@ def read_inputs(paths: list[str], *, echo_errors: bool = True) -> LoadResult:
     gc.set_threshold(50_000, 20, 20)
     from migrate.loader import load_inputs
 
-    stdin_text = sys.stdin.read() if "-" in paths else None
-    result = load_inputs(paths, stdin_text=stdin_text)
+    result = load_inputs(paths)  # stdin ('-') is read there, bounded and decoded as a file is
     gc.freeze()
     if echo_errors or not result.docs:
         for err in result.errors:
