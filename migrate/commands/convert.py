@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from migrate import __version__
+from migrate import __version__, gctune
 from migrate.cli import app
 from migrate.commands.common import (
     ReportFormat,
@@ -149,30 +149,40 @@ def convert(
     # Every destination is checked before anything is produced: no output without its report.
     check_files([p for p in (report_file, patches_file) if p is not None], force)
 
+    gctune.bulk_mode()
     loaded = read_inputs(inputs, echo_errors=report_file is not None)
     report = Report(input_errors=[str(e) for e in loaded.errors])
     result = run_convert(loaded.docs, options, report)
+    verification = None
     if verify_routing:
-        from migrate.verify.report_hook import add_verification
+        from migrate.verify.background import beside
+        from migrate.verify.report_hook import verification_entries
 
-        # the patches are part of the migration: the verified cluster has them applied
-        add_verification(report, loaded.docs, result.objects + result.patches, options)
-    _report_patch_destination(report, result.patches, output_dir, patches_file, output)
+        # the patches are part of the migration: the verified cluster has them applied.  The output is
+        # rendered (and on stdout written) while the verification runs beside it.
+        after = result.objects + result.patches
+        verification = beside(lambda: verification_entries(loaded.docs, after, options))
 
     header = output_header(options)
     if not result.objects and report.summary:
         header += f"# {report.summary}: no objects emitted.\n"
-    rendered = RENDERERS[report_format.value](report)
+    files: dict[str, str] = {}
     if output_dir is not None:
         files = files_by_namespace(result.objects, result.patches, output, header)
-        # One all-or-nothing write: never outputs without their report.
-        write_output_dir(output_dir, files, force, {report_file: rendered} if report_file is not None else None)
     else:
         # patches never join the apply stream: `kubectl apply` would take a partial Service for the whole one
         write_stdout(render_objects(result.objects, output, header))
-        if patches_file is not None and result.patches:
-            patch_header = header + PATCH_HEADER
-            write_text_file(patches_file, render_objects(result.patches, output, patch_header), force)
+    if verification is not None:
+        for entry in verification():
+            report.add(*entry)
+    _report_patch_destination(report, result.patches, output_dir, patches_file, output)
+    rendered = RENDERERS[report_format.value](report)
+    if output_dir is not None:
+        # One all-or-nothing write: never outputs without their report.
+        write_output_dir(output_dir, files, force, {report_file: rendered} if report_file is not None else None)
+    elif patches_file is not None and result.patches:
+        patch_header = header + PATCH_HEADER
+        write_text_file(patches_file, render_objects(result.patches, output, patch_header), force)
 
     if report_file is not None and output_dir is None:
         write_text_file(report_file, rendered, force)

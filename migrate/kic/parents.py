@@ -35,7 +35,29 @@ def parent_refs(route: Obj) -> list[dict[str, Any]]:
 
 
 def listeners(gateway: Obj) -> list[dict[str, Any]]:
-    return [as_dict(ln) for ln in as_list(gateway.spec.get("listeners"))]
+    return _listener_index(gateway)[0]
+
+
+def _listener_index(gateway: Obj) -> tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]]]:
+    """The Gateway's listeners, and the same by name (a list: names are unique only in a valid Gateway).
+    Kept on the object: every route of a Gateway with 64 listeners would otherwise read them all again."""
+    found: tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]]] | None = \
+        gateway.__dict__.get("_listener_index")
+    if found is None:
+        all_listeners = [as_dict(ln) for ln in as_list(gateway.spec.get("listeners"))]
+        by_name: dict[str, list[dict[str, Any]]] = {}
+        for ln in all_listeners:
+            by_name.setdefault(str(ln.get("name") or ""), []).append(ln)
+        found = (all_listeners, by_name)
+        gateway.__dict__["_listener_index"] = found  # Obj is frozen; its raw fields never change
+    return found
+
+
+def selected_listeners(gateway: Obj, ref: dict[str, Any]) -> list[dict[str, Any]]:
+    """The listeners of `gateway` that `ref` selects by sectionName (all of them without one), in order."""
+    all_listeners, by_name = _listener_index(gateway)
+    section = opt_str(ref.get("sectionName"))
+    return all_listeners if section is None else by_name.get(section, [])
 
 
 def _gateway_for(store: Store, route: Obj, ref: dict[str, Any], *, empty_ns_is_route: bool = True) -> Obj | None:
@@ -43,11 +65,6 @@ def _gateway_for(store: Store, route: Obj, ref: dict[str, Any], *, empty_ns_is_r
     if ns is None or (empty_ns_is_route and ns == ""):
         ns = route.namespace
     return store.get("Gateway", ns, str(ref.get("name") or ""))
-
-
-def _section_selects(ref: dict[str, Any], listener: dict[str, Any]) -> bool:
-    section = opt_str(ref.get("sectionName"))
-    return section is None or section == str(listener.get("name") or "")
 
 
 def http_listener_protocols(store: Store, routes: list[Obj]) -> list[str]:
@@ -58,9 +75,7 @@ def http_listener_protocols(store: Store, routes: list[Obj]) -> list[str]:
             gw = _gateway_for(store, route, ref)
             if gw is None:
                 continue
-            for ln in listeners(gw):
-                if not _section_selects(ref, ln):
-                    continue
+            for ln in selected_listeners(gw, ref):
                 proto = str(ln.get("protocol") or "")
                 if proto == "HTTP":
                     found.add("http")
@@ -76,8 +91,8 @@ def listening_ports(store: Store, route: Obj, protocol: str) -> list[int]:
         gw = _gateway_for(store, route, ref)
         if gw is None:
             continue
-        for ln in listeners(gw):
-            if _section_selects(ref, ln) and str(ln.get("protocol") or "") == protocol:
+        for ln in selected_listeners(gw, ref):
+            if str(ln.get("protocol") or "") == protocol:
                 port = opt_int(ln.get("port"))
                 ports.append(port if port is not None else 0)
     return ports
@@ -102,11 +117,10 @@ def grpc_listener_hostnames(store: Store, route: Obj) -> list[str] | None:
         gw = store.get("Gateway", namespace, str(ref.get("name") or ""))
         if gw is None:
             return None
-        for ln in listeners(gw):
-            if _section_selects(ref, ln):
-                host = opt_str(ln.get("hostname"))
-                if host is not None:
-                    hostnames.append(host)
+        for ln in selected_listeners(gw, ref):
+            host = opt_str(ln.get("hostname"))
+            if host is not None:
+                hostnames.append(host)
     return hostnames
 
 
@@ -124,11 +138,9 @@ def tls_passthrough(store: Store, route: Obj) -> bool:
         gw = _gateway_for(store, route, ref, empty_ns_is_route=False)
         if gw is None:
             continue
-        for ln in listeners(gw):
-            if _section_selects(ref, ln):
-                mode = opt_str(as_dict(ln.get("tls")).get("mode"))
-                if mode == "Passthrough":
-                    return True
+        for ln in selected_listeners(gw, ref):
+            if opt_str(as_dict(ln.get("tls")).get("mode")) == "Passthrough":
+                return True
     return False
 
 
@@ -222,9 +234,9 @@ def _accepting_parents(store: Store, route: Obj) -> list[tuple[Obj, str]]:
         if gw is None or not kic_gateway(store, gw):
             continue
         port = opt_int(ref.get("port"))
-        if any(_section_selects(ref, ln) and (port is None or opt_int(ln.get("port")) == port)
+        if any((port is None or opt_int(ln.get("port")) == port)
                and _kind_admitted(ln, route.kind) and _namespace_admitted(store, ln, gw, route)
-               for ln in listeners(gw)):
+               for ln in selected_listeners(gw, ref)):
             out.append((gw, opt_str(ref.get("sectionName")) or ""))
     return out
 
@@ -239,9 +251,7 @@ def filter_hostnames(store: Store, route: Obj) -> Obj | None:
     filtered: list[str] = []
     if not raw_hostnames:
         for gw, section in parents:
-            for ln in listeners(gw):
-                if section and str(ln.get("name") or "") != section:
-                    continue
+            for ln in selected_listeners(gw, {"sectionName": section} if section else {}):
                 if not section and str(ln.get("protocol") or "") not in ("HTTP", "HTTPS", "TLS"):
                     continue
                 host = opt_str(ln.get("hostname"))
@@ -264,9 +274,7 @@ def filter_hostnames(store: Store, route: Obj) -> Obj | None:
 
 def _minimum_intersection(parents: list[tuple[Obj, str]], hostname: str) -> str:
     for gw, section in parents:
-        for ln in listeners(gw):
-            if section and section != str(ln.get("name") or ""):
-                continue
+        for ln in selected_listeners(gw, {"sectionName": section} if section else {}):
             host = opt_str(ln.get("hostname"))
             if not host:
                 return hostname

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from migrate.loader import SourceDoc
@@ -16,46 +17,48 @@ from migrate.sources import SourceRef
 
 @dataclass(frozen=True)
 class Obj:
+    """One object, read-only: its fields are computed once (the translators read them for every route)."""
+
     raw: dict[str, Any]
     ref: SourceRef
 
-    @property
+    @cached_property
     def kind(self) -> str:
         return str(self.raw.get("kind", ""))
 
-    @property
+    @cached_property
     def meta(self) -> dict[str, Any]:
         m = self.raw.get("metadata")
         return m if isinstance(m, dict) else {}
 
-    @property
+    @cached_property
     def name(self) -> str:
         return str(self.meta.get("name", ""))
 
-    @property
+    @cached_property
     def namespace(self) -> str:
         return str(self.meta.get("namespace") or "default")
 
-    @property
+    @cached_property
     def annotations(self) -> dict[str, str]:
         a = self.meta.get("annotations")
         return {str(k): str(v) for k, v in a.items()} if isinstance(a, dict) else {}
 
-    @property
+    @cached_property
     def labels(self) -> dict[str, str]:
         a = self.meta.get("labels")
         return {str(k): str(v) for k, v in a.items()} if isinstance(a, dict) else {}
 
-    @property
+    @cached_property
     def spec(self) -> dict[str, Any]:
         s = self.raw.get("spec")
         return s if isinstance(s, dict) else {}
 
-    @property
+    @cached_property
     def creation_timestamp(self) -> str:
         return str(self.meta.get("creationTimestamp") or "")
 
-    @property
+    @cached_property
     def object_id(self) -> str:
         return f"{self.kind}/{self.namespace}/{self.name}"
 

@@ -141,6 +141,16 @@ class _Candidate:
 
 
 @dataclass(frozen=True)
+class _Served:
+    """What every outcome of one candidate on one scheme shares."""
+
+    sources: tuple[str, ...]
+    listed: tuple[str, ...]  # the plugins an outcome names
+    by_name: dict[str, Plugin]  # the plugins that run, by name
+    backends: tuple[tuple[str, int], ...] | None  # normalized; None: the service has none
+
+
+@dataclass(frozen=True)
 class _Hit:
     candidate: _Candidate
     matched: str | None  # the matched part of the path (strip_path), None without a path match
@@ -160,6 +170,8 @@ class KongRouter:
     _cert_snis: frozenset[str] = field(init=False, default=frozenset())
     _host_signatures: dict[str, tuple[object, ...]] = field(init=False, default_factory=dict)
     _candidate_signatures: dict[int, tuple[object, ...]] = field(init=False, default_factory=dict)
+    # per candidate and scheme: what the outcome of any request it takes shares (plugins, backends, sources)
+    _served: dict[tuple[int, str], _Served] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         snis: set[str] = set()
@@ -343,8 +355,11 @@ class KongRouter:
     def _route(self, req: Request) -> Outcome:
         path = req.path.partition("?")[0] or "/"
         ctx = self._context(req, path) if self.flavor == RouterFlavor.EXPRESSIONS else None
-        hit = next((h for h in (self._match(c, req, path, ctx) for c in self._for_request(req, path))
-                    if h is not None), None)
+        hit = None
+        for c in self._for_request(req, path):
+            hit = self._match(c, req, path, ctx)
+            if hit is not None:
+                break
         if req.scheme == HTTPS and not self.has_certificate(req.host):
             # the handshake fails before routing; the route that would take the request is named as responsible
             route = hit.candidate.route if hit is not None else None
@@ -391,18 +406,30 @@ class KongRouter:
                 return _Hit(c, got[0], got[1])
         return None
 
+    def _served_by(self, c: _Candidate, scheme: str) -> _Served:
+        key = (id(c), scheme)
+        found = self._served.get(key)
+        if found is None:
+            route, service = c.route, c.service
+            plugins = self._plugins(route, service, scheme)
+            found = _Served(sources=tuple(s for s in (route.origin or f"route {route.name}",) if s),
+                            listed=tuple(sorted({_identity(p) for p in plugins if _listed(p)})),
+                            by_name={p.name: p for p in plugins},
+                            backends=normalize_weights(list(service.backends)) if service.backends else None)
+            self._served[key] = found
+        return found
+
     def _outcome(self, hit: _Hit, req: Request, path: str) -> Outcome:
         c = hit.candidate
-        route, service = c.route, c.service
-        sources = tuple(s for s in (route.origin or f"route {route.name}",) if s)
+        route = c.route
+        served = self._served_by(c, req.scheme)
+        sources = served.sources
         if req.scheme == HTTP and c.https_only:
             code = route.https_redirect_status_code
             if code in REDIRECT_CODES:
                 return Outcome(REDIRECT, status=code, location=f"https://{req.host}{req.path}", sources=sources)
             return Outcome(STATUS, status=426, detail="the route accepts HTTPS only", sources=sources)
-        plugins = self._plugins(route, service, req)
-        listed = tuple(sorted({_identity(p) for p in plugins if _listed(p)}))
-        by_name = {p.name: p for p in plugins}
+        listed, by_name = served.listed, served.by_name
         redirect = by_name.get("redirect")
         if redirect is not None:
             status, location = _redirect(redirect, req)
@@ -415,19 +442,18 @@ class KongRouter:
                            detail=str(cfg.get("message") or "request-termination"), sources=sources)
         joined = self._upstream_path(hit, path, by_name.get("request-transformer"))
         upstream = None if joined == path else joined
-        if not service.backends:
+        if served.backends is None:
             return Outcome(STATUS, status=503, detail="no healthy upstream (the service has no backends)",
                            plugins=listed, sources=sources)
-        return Outcome(BACKEND, backends=normalize_weights(list(service.backends)), upstream_path=upstream,
-                       plugins=listed, sources=sources)
+        return Outcome(BACKEND, backends=served.backends, upstream_path=upstream, plugins=listed, sources=sources)
 
-    def _plugins(self, route: Route, service: Service, req: Request) -> list[Plugin]:
+    def _plugins(self, route: Route, service: Service, scheme: str) -> list[Plugin]:
         chosen: dict[str, Plugin] = {}
         for level in (self.config.plugins, service.plugins, route.plugins):  # most specific last wins
             for p in level:
                 if not p.enabled:
                     continue
-                if p.protocols and not set(p.protocols) & SCHEME_PROTOCOLS.get(req.scheme, frozenset()):
+                if p.protocols and not set(p.protocols) & SCHEME_PROTOCOLS.get(scheme, frozenset()):
                     continue
                 chosen[p.name] = p
         return list(chosen.values())
@@ -677,8 +703,16 @@ def _merge_adjacent(signatures: Iterable[tuple[object, ...]]) -> list[tuple[obje
 
 
 def _plugins_signature(plugins: list[Plugin]) -> tuple[object, ...]:
-    return tuple(sorted((p.name, _identity(p), json.dumps(p.config, sort_keys=True, default=str), p.enabled,
-                         tuple(p.protocols or ())) for p in plugins))
+    if not plugins:
+        return ()
+    return tuple(sorted((p.name, _identity(p), _config_text(p.config), p.enabled, tuple(p.protocols or ()))
+                        for p in plugins))
+
+
+def _config_text(config: object) -> str:
+    if not config:
+        return "{}" if isinstance(config, dict) else json.dumps(config, default=str)
+    return json.dumps(config, sort_keys=True, default=str)
 
 
 def upstream_uri_v0(base: str, postfix: str, req_uri: str, strip: bool) -> str:

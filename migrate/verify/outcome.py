@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from math import gcd
+from typing import NamedTuple
 
 HTTP = "http"
 HTTPS = "https"
 
 
-@dataclass(frozen=True, order=True)
-class Request:
+class Request(NamedTuple):
+    """A probe.  A named tuple: millions are hashed, compared and sorted, and a tuple does that in C."""
+
     scheme: str  # http | https
     host: str  # lower case, no port
     path: str

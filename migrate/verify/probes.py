@@ -63,11 +63,13 @@ def _regex_sample(pattern: str, any_char: str) -> str | None | tuple[str, Any]:
     try:
         import re._parser as sre_parse  # the stdlib's own regex parser
 
-        from migrate.kong.atc import GuardedPattern, guard
+        from migrate.kong.atc import GuardedPattern, compile_python_regex, guard, to_python_regex
 
         tree = sre_parse.parse(pattern)
         text = _emit(list(tree)).replace(_ANY, any_char)
-        rx = guard(re.compile(pattern))
+        # the router's compiled regex when it is the same pattern (compiled once per run, not once here too)
+        shared = compile_python_regex(pattern)[0] if to_python_regex(pattern) == pattern else None
+        rx = shared if shared is not None else guard(re.compile(pattern))
     except (re.error, RecursionError, ValueError, TypeError, IndexError):
         return None
     if isinstance(rx, GuardedPattern):
@@ -215,8 +217,8 @@ def _describe(shape: RouteShape) -> str:
     return f"route on {host}{path}{more}"
 
 
-def _request(scheme: str, host: str, path: str, method: str, headers: dict[str, str]) -> Request:
-    return Request(scheme, host, path, method, tuple(sorted((k.lower(), v) for k, v in headers.items())))
+def _header_key(headers: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted((k.lower(), v) for k, v in headers.items()))
 
 
 def generate_probes(shapes: Iterable[RouteShape], notes: list[str] | None = None) -> list[Request]:
@@ -243,25 +245,26 @@ def generate_probes(shapes: Iterable[RouteShape], notes: list[str] | None = None
                            "variant and each variant with one method")
         if bounded:
             bounds.setdefault(f"{_describe(shape)}: {'; '.join(bounded)}")
+        header_keys = [_header_key(h) for h in header_sets]
+        first_method, first_headers, first_path = methods[0], header_keys[0], paths[0]
         for scheme in (HTTP, HTTPS):
             if shape.hosts:
-                probes.add(_request(scheme, UNCOVERED_HOST, paths[0], methods[0], header_sets[0]))
+                probes.add(Request(scheme, UNCOVERED_HOST, first_path, first_method, first_headers))
             for host in hosts:
                 for path in paths:
-                    probes.add(_request(scheme, host, path, methods[0], header_sets[0]))
+                    probes.add(Request(scheme, host, path, first_method, first_headers))
                 if full:
                     for method in methods:
-                        for headers in header_sets:
-                            probes.add(_request(scheme, host, paths[0], method, headers))
+                        for headers in header_keys:
+                            probes.add(Request(scheme, host, first_path, method, headers))
                 else:
                     for method in methods:
-                        probes.add(_request(scheme, host, paths[0], method, header_sets[0]))
-                    for headers in header_sets:
-                        probes.add(_request(scheme, host, paths[0], methods[0], headers))
+                        probes.add(Request(scheme, host, first_path, method, first_headers))
+                    for headers in header_keys:
+                        probes.add(Request(scheme, host, first_path, first_method, headers))
     if notes is not None and bounds:
         listed = list(bounds)
         notes.append(f"probes bounded (methods x header values, issue 13) on {len(listed)} route(s), not every "
                      f"combination was compared: {'; '.join(listed[:5])}"
                      + (f"; and {len(listed) - 5} more" if len(listed) > 5 else ""))
-    # a tuple key sorts several times faster than the dataclass's generated ordering
-    return sorted(probes, key=lambda r: (r.scheme, r.host, r.path, r.method, r.headers))
+    return sorted(probes)

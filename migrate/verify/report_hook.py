@@ -22,6 +22,17 @@ def _side(outcome: Outcome) -> str:
     return outcome.describe() + (f" [{'; '.join(outcome.sources)}]" if outcome.sources else "")
 
 
+EntryArgs = tuple[SourceRef, Status, str, str, str]
+
+
+def verification_entries(before_docs: Sequence[SourceDoc], objects: Sequence[dict[str, Any]],
+                         options: ConvertOptions) -> list[EntryArgs]:
+    """The report entries of `add_verification`, as plain tuples (they cross a process boundary)."""
+    report = Report()
+    add_verification(report, before_docs, objects, options)
+    return [(e.source, e.status, e.subject, e.message, e.action) for e in report.entries]
+
+
 def add_verification(report: Report, before_docs: Sequence[SourceDoc], objects: Sequence[dict[str, Any]],
                      options: ConvertOptions) -> None:
     """Each routing difference becomes an `unconverted` entry (exit code 1); a summary line is always added."""

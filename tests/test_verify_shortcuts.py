@@ -1,0 +1,168 @@
+"""verify's shortcuts give the answer the plain definition gives (issue 14).
+
+* Host signatures: a host whose Kong routes are the same on both sides is not routed probe by probe, and an
+  era whose routes for a host equal an earlier era's takes that era's outcome.  With signatures made unique
+  (so no shortcut ever applies) every count and every difference must stay the same.
+* The listener index of KIC's parent lookups (`selected_listeners`) against the definition it replaced: a
+  parentRef selects the listeners whose name is its sectionName, or all without one, in order.
+* Verification beside the output (a forked child): the report and the output are byte-identical to a serial
+  run, and a child that fails is redone by the parent.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from benchmarks.generate import generate
+from migrate import yamlio
+from migrate.convert.options import ConvertOptions
+from migrate.convert.pipeline import run_convert
+from migrate.kic.parents import selected_listeners
+from migrate.kic.store import Obj
+from migrate.kong.router import KongRouter
+from migrate.loader import LoadResult, SourceDoc, parse_text
+from migrate.sources import SourceRef
+from migrate.verify import VerifyResult, verify
+from migrate.verify import background
+from tests.test_properties_convert import estates
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _docs(text: str) -> list[SourceDoc]:
+    loaded = LoadResult()
+    parse_text(text, "estate.yaml", loaded)
+    assert not loaded.errors, loaded.errors
+    return loaded.docs
+
+
+def _summary(result: VerifyResult) -> tuple[Any, ...]:
+    return (result.probes, result.identical, result.different,
+            [(d.request, d.before.key(), d.after.key(), d.eras) for d in result.differences],
+            result.rejected, result.bounded)
+
+
+def _verify_both_ways(docs: list[Any], objects: list[dict[str, Any]],
+                      monkeypatch: pytest.MonkeyPatch) -> tuple[VerifyResult, VerifyResult]:
+    fast = verify(docs, objects)
+    counter = itertools.count()
+    with monkeypatch.context() as m:
+        m.setattr(KongRouter, "host_signature", lambda self, host: (next(counter),))
+        plain = verify(docs, objects)
+    return fast, plain
+
+
+def test_signature_shortcuts_change_nothing_on_the_benchmark_estate(monkeypatch: pytest.MonkeyPatch) -> None:
+    objects = generate(120, seed=3)
+    docs = _docs(yamlio.dump_yaml_documents(objects))
+    after = run_convert(docs, ConvertOptions()).objects
+    fast, plain = _verify_both_ways(docs, after, monkeypatch)
+    assert fast.probes > 1000
+    assert _summary(fast) == _summary(plain)
+
+
+def test_era_shortcut_keeps_differences_of_the_era_that_differs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An HTTPS-only route whose HTTPRoute attaches to HTTP and HTTPS listeners: on KIC before 3.5.7 it
+    accepts http (no 426), on 3.5.7+ it does not; the eras differ on that host only."""
+    text = """
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: shop, namespace: web, annotations: {konghq.com/protocols: https}}
+spec:
+  ingressClassName: kong
+  tls: [{hosts: [shop.example.com], secretName: shop-tls}]
+  rules:
+  - host: shop.example.com
+    http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: shop, port: {number: 80}}}}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: api, namespace: web}
+spec:
+  ingressClassName: kong
+  rules:
+  - host: api.example.com
+    http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: api, port: {number: 80}}}}]}
+"""
+    docs = _docs(text)
+    after = run_convert(docs, ConvertOptions()).objects
+    # drop the kept protocols annotation, so the eras really differ on shop.example.com
+    for obj in after:
+        annotations = obj.get("metadata", {}).get("annotations", {})
+        annotations.pop("konghq.com/protocols", None)
+    fast, plain = _verify_both_ways(docs, after, monkeypatch)
+    assert fast.differences, "the edited output must route http differently on one era"
+    assert {d.request.host for d in fast.differences} == {"shop.example.com"}
+    assert _summary(fast) == _summary(plain)
+
+
+@settings(max_examples=25, deadline=None)
+@given(estates)
+def test_signature_shortcuts_change_nothing_on_random_estates(estate: list[dict[str, Any]]) -> None:
+    docs = _docs(yamlio.dump_yaml_documents(estate))
+    after = run_convert(docs, ConvertOptions()).objects
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        fast, plain = _verify_both_ways(docs, after, monkeypatch)
+    assert _summary(fast) == _summary(plain)
+
+
+listener_names = st.sampled_from(["http", "https", "tcp", "", "web"])
+
+
+@given(st.lists(st.fixed_dictionaries({"name": listener_names, "port": st.integers(1, 3)}), max_size=8),
+       st.one_of(st.none(), listener_names))
+def test_selected_listeners_is_the_section_name_filter(listeners: list[dict[str, Any]], section: str | None) -> None:
+    gateway = Obj({"kind": "Gateway", "metadata": {"name": "g", "namespace": "n"}, "spec": {"listeners": listeners}},
+                  SourceRef(kind="Gateway"))
+    ref: dict[str, Any] = {"name": "g"} if section is None else {"name": "g", "sectionName": section}
+    expected = [ln for ln in listeners if section is None or str(ln.get("name") or "") == section]
+    assert selected_listeners(gateway, ref) == expected
+    assert selected_listeners(gateway, ref) == expected  # and again, from the index kept on the object
+
+
+def _convert(tmp_path: Path, env: dict[str, str], name: str) -> tuple[bytes, bytes, int]:
+    src = tmp_path / "estate.yaml"
+    if not src.exists():
+        src.write_text(yamlio.dump_yaml_documents(generate(150, seed=5)))
+    proc = subprocess.run([sys.executable, "-m", "migrate", "convert", str(src)], cwd=ROOT, capture_output=True,
+                          env={**os.environ, **env}, timeout=300)
+    return proc.stdout, proc.stderr, proc.returncode
+
+
+def test_verification_beside_the_output_gives_the_serial_bytes(tmp_path: Path) -> None:
+    parallel = _convert(tmp_path, {background.PARALLEL_ENV: "1"}, "parallel")
+    serial = _convert(tmp_path, {background.PARALLEL_ENV: "0"}, "serial")
+    assert parallel == serial
+    assert b"probes" in serial[1]  # the verification's summary is in the report
+
+
+def test_a_failed_child_is_redone_by_the_parent(monkeypatch: pytest.MonkeyPatch) -> None:
+    if not background.parallel_allowed():
+        pytest.skip("this machine verifies serially (one CPU or no fork)")
+    parent = os.getpid()
+    calls: list[int] = []
+
+    def work() -> str:
+        calls.append(os.getpid())
+        if os.getpid() != parent:
+            raise RuntimeError("the child fails")
+        return "done by the parent"
+
+    assert background.beside(work)() == "done by the parent"
+    assert calls == [parent]  # the child's call happened in the child; the parent's is the one recorded here
+
+
+def test_serial_when_disabled(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(background.PARALLEL_ENV, "0")
+    parent = os.getpid()
+    wait = background.beside(lambda: os.getpid())
+    assert wait() == parent
