@@ -16,7 +16,7 @@ from migrate.annotations.route import (
     apply_route_annotations,
 )
 from migrate.convert.drafts import BackendDraft, HeaderMatch, MatchDraft, RouteDraft, RuleDraft
-from migrate.convert.listeners import ListenerPlan, sections_for
+from migrate.convert.listeners import ListenerPlan, listeners_by_name, sections_for
 from migrate.convert.options import ConvertOptions, RouterFlavor
 from migrate.convert.paths import PathMatch, PlainPrefix, convert_path, plain_prefix_of
 from migrate.model.inventory import Inventory
@@ -312,7 +312,7 @@ def _attach_route(route: RouteDraft, traits: RouteTraits, listeners: list[Listen
                    "listeners gets upstream protocol grpcs from Kong's controller unless its Services set "
                    "konghq.com/protocol", "set konghq.com/protocol: grpc on the backend Services if they speak "
                    "plaintext gRPC")
-    by_name = {lst.name: lst for lst in listeners}
+    by_name = listeners_by_name(listeners)
     if traits.https_only and not any(by_name[s].protocol == "HTTPS" for s in route.sections if s in by_name):
         # Kong served this HTTPS-only route with its default certificate; no HTTPS listener exists for
         # the host.  Kong has no listener isolation, so attaching to the HTTP listener and keeping the
@@ -338,7 +338,7 @@ def _keep_protocols_for_snis(route: RouteDraft, listeners: list[ListenerPlan], s
     Keeping Kong's default protocols on the route keeps it loadable (and routing as before) on every KIC."""
     if "konghq.com/snis" not in route.annotations or "konghq.com/protocols" in route.annotations:
         return
-    by_name = {lst.name: lst for lst in listeners}
+    by_name = listeners_by_name(listeners)
     if any(by_name[s].protocol == "HTTPS" for s in route.sections if s in by_name):
         return
     route.annotations = dict(sorted({**route.annotations, "konghq.com/protocols": "http,https"}.items()))

@@ -49,6 +49,7 @@ class _HostIndex:
     https_any_host: list[int] = field(default_factory=list)
     https_exact: dict[str, list[int]] = field(default_factory=dict)
     https_wildcard: dict[str, list[int]] = field(default_factory=dict)  # "*.example.com" under ".example.com"
+    by_name: dict[str, ListenerPlan] = field(default_factory=dict)  # every listener (the last of a name)
 
 
 _last_index: _HostIndex | None = None
@@ -63,6 +64,7 @@ def _host_index(listeners: list[ListenerPlan]) -> _HostIndex:
         return idx
     idx = _HostIndex(listeners, len(listeners))
     for i, lst in enumerate(listeners):
+        idx.by_name[lst.name] = lst
         if lst.protocol == "HTTP":
             idx.http.append(i)
         elif lst.protocol == "HTTPS":
@@ -75,6 +77,11 @@ def _host_index(listeners: list[ListenerPlan]) -> _HostIndex:
                 idx.https_wildcard.setdefault(lst.hostname[1:], []).append(i)
     _last_index = idx
     return idx
+
+
+def listeners_by_name(listeners: list[ListenerPlan]) -> dict[str, ListenerPlan]:
+    """The plan's listeners by name (shared, indexed once per plan like sections_for's: do not modify)."""
+    return _host_index(listeners).by_name
 
 
 def sections_for(listeners: list[ListenerPlan], hostnames: list[str], *, http: bool, https: bool) -> list[str]:
