@@ -10,8 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from migrate.cli import app
-from migrate.commands.common import EXIT_NEEDS_HUMAN, EXIT_USAGE, fail, write_stdout
-from migrate.commands.helm_values import ChartOpt, load_gateways
+from migrate.commands.common import EXIT_NEEDS_HUMAN, EXIT_USAGE, ChartOpt, fail, load_gateways, write_stdout
 
 CONDITION_TYPES = ("Accepted", "Conflicted", "ResolvedRefs", "Programmed")
 

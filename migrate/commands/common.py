@@ -6,9 +6,10 @@ import gc
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import typer
 
@@ -54,6 +55,47 @@ def read_inputs(paths: list[str], *, echo_errors: bool = True) -> LoadResult:
             typer.echo("migrate: error: the input contains no Kubernetes objects", err=True)
         raise typer.Exit(EXIT_USAGE)
     return result
+
+
+# helm-values' and check's Gateway input (check and scan must not import helm-values' module: it registers
+# that command, whose parameters typer then builds on every run).
+class ChartOpt(StrEnum):
+    KONG = "kong"
+    INGRESS = "ingress"
+
+
+@dataclass
+class Selected:
+    gateways: list[Any]
+    input_failed: bool  # an input or a Gateway could not be read, or the API server would reject one
+    docs: list[Any]  # every object read (Ingress-era objects tell which served ports are still needed)
+
+
+def load_gateways(inputs: list[str], selector: str | None, gateway_classes: list[str] | None = None) -> Selected:
+    """The Gateways Kong serves: selected by --gateway and by Kong's GatewayClasses (the input's GatewayClass
+    objects with KIC's controllerName, or --gateway-class); others are skipped with a note."""
+    from migrate.kongstatus.gateways import kong_classes, read_gateways, select_gateways
+
+    loaded = read_inputs(inputs)
+    gateways, errors = read_gateways(loaded.docs)
+    for err in errors:
+        typer.echo(f"migrate: input error: {err}", err=True)
+    if not gateways and not errors:
+        raise fail("the input contains no readable Gateway (gateway.networking.k8s.io) objects")
+    classes, how = kong_classes(loaded.docs, gateway_classes or ())
+    ours = [g for g in gateways if g.class_name in classes]
+    for g in gateways:
+        if g not in ours:
+            typer.echo(f"migrate: note: Gateway {g.key}: gatewayClassName {g.class_name!r} is not one of Kong's "
+                       f"GatewayClasses ({', '.join(sorted(classes))}; {how}): skipped", err=True)
+    if gateways and not ours:
+        raise fail(f"no Gateway of Kong's GatewayClasses ({', '.join(sorted(classes))}) in the input; pass "
+                   "--gateway-class NAME for the class Kong's controller serves")
+    selected = select_gateways(ours, selector)
+    if ours and not selected:
+        known = ", ".join(g.key for g in ours)
+        raise fail(f"--gateway {selector}: no such Gateway in the input (found: {known})")
+    return Selected(selected, bool(loaded.errors or errors), list(loaded.docs))
 
 
 EXIT_BROKEN_PIPE = 141  # what a shell reports for a command killed by SIGPIPE (128 + 13)

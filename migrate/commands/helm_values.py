@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -11,7 +10,7 @@ import typer
 
 from migrate import __version__
 from migrate.cli import app
-from migrate.commands.common import EXIT_NEEDS_HUMAN, EXIT_USAGE, fail, read_inputs, write_stdout
+from migrate.commands.common import EXIT_NEEDS_HUMAN, EXIT_USAGE, ChartOpt, fail, load_gateways, write_stdout
 
 
 class Output(StrEnum):
@@ -21,48 +20,9 @@ class Output(StrEnum):
     ALL = "all"
 
 
-class ChartOpt(StrEnum):
-    KONG = "kong"
-    INGRESS = "ingress"
-
-
 class UdpOpt(StrEnum):
     SAME = "same"
     SEPARATE = "separate"
-
-
-@dataclass
-class Selected:
-    gateways: list[Any]
-    input_failed: bool  # an input or a Gateway could not be read, or the API server would reject one
-    docs: list[Any]  # every object read (Ingress-era objects tell which served ports are still needed)
-
-
-def load_gateways(inputs: list[str], selector: str | None, gateway_classes: list[str] | None = None) -> Selected:
-    """The Gateways Kong serves: selected by --gateway and by Kong's GatewayClasses (the input's GatewayClass
-    objects with KIC's controllerName, or --gateway-class); others are skipped with a note."""
-    from migrate.kongstatus.gateways import kong_classes, read_gateways, select_gateways
-
-    loaded = read_inputs(inputs)
-    gateways, errors = read_gateways(loaded.docs)
-    for err in errors:
-        typer.echo(f"migrate: input error: {err}", err=True)
-    if not gateways and not errors:
-        raise fail("the input contains no readable Gateway (gateway.networking.k8s.io) objects")
-    classes, how = kong_classes(loaded.docs, gateway_classes or ())
-    ours = [g for g in gateways if g.class_name in classes]
-    for g in gateways:
-        if g not in ours:
-            typer.echo(f"migrate: note: Gateway {g.key}: gatewayClassName {g.class_name!r} is not one of Kong's "
-                       f"GatewayClasses ({', '.join(sorted(classes))}; {how}): skipped", err=True)
-    if gateways and not ours:
-        raise fail(f"no Gateway of Kong's GatewayClasses ({', '.join(sorted(classes))}) in the input; pass "
-                   "--gateway-class NAME for the class Kong's controller serves")
-    selected = select_gateways(ours, selector)
-    if ours and not selected:
-        known = ", ".join(g.key for g in ours)
-        raise fail(f"--gateway {selector}: no such Gateway in the input (found: {known})")
-    return Selected(selected, bool(loaded.errors or errors), list(loaded.docs))
 
 
 def _chart_label(chart: ChartOpt) -> str:
