@@ -106,9 +106,14 @@ def __getattr__(name: str) -> Any:
 
 def commands_for(args: list[str]) -> list[str]:
     """The commands a run with these arguments needs registered: the one it names, else all (the top-level
-    help and usage errors list them)."""
-    first = next((a for a in args if not a.startswith("-")), None)
-    return [first] if first in MODULES else list(MODULES)
+    help, `migrate -h convert` included, lists them).  The top level has only flags, so the first argument
+    that is not one names the command."""
+    for arg in args:
+        if arg in ("-h", "--help"):
+            return list(MODULES)
+        if not arg.startswith("-"):
+            return [arg] if arg in MODULES else list(MODULES)
+    return list(MODULES)
 
 
 def main() -> None:

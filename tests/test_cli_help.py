@@ -84,7 +84,8 @@ def test_top_level_help_lists_commands_in_flow_order_with_whole_summaries() -> N
 
 @pytest.mark.parametrize(("args", "needed"), [
     (["helm-values", "gw.yaml"], ["helm-values"]), (["check", "-h"], ["check"]), (["--help"], COMMANDS),
-    ([], COMMANDS), (["--version"], COMMANDS), (["bogus"], COMMANDS), (["-h", "scan"], ["scan"]),
+    ([], COMMANDS), (["--version"], COMMANDS), (["bogus"], COMMANDS), (["-h", "scan"], COMMANDS),
+    (["--version", "check"], ["check"]), (["check", "--help"], ["check"]),
 ])
 def test_a_run_registers_the_command_it_names(args: list[str], needed: list[str]) -> None:
     from migrate.cli import commands_for
@@ -92,7 +93,13 @@ def test_a_run_registers_the_command_it_names(args: list[str], needed: list[str]
     assert commands_for(args) == needed
 
 
-def test_an_unknown_command_is_a_usage_error_listing_nothing_wrong() -> None:
+def test_help_before_a_command_is_the_whole_top_level_help() -> None:
+    out = subprocess.run([sys.executable, "-m", "migrate", "-h", "scan"], cwd=REPO, capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0 and all(f"  {c} " in out.stdout for c in COMMANDS), out.stdout
+
+
+def test_an_unknown_command_is_a_usage_error() -> None:
     out = subprocess.run([sys.executable, "-m", "migrate", "bogus"], cwd=REPO, capture_output=True, text=True,
                          timeout=120)
     assert out.returncode == 2 and "No such command 'bogus'" in out.stderr
