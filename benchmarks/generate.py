@@ -181,7 +181,32 @@ def shape_gateway() -> list[dict[str, Any]]:
                  {"name": "tcp", "protocol": "TCP", "port": 9000}]}}]
 
 
-SHAPES = {"paths": shape_paths, "methods-headers": shape_methods_headers, "plugins": shape_plugins,
+def shape_https_no_tls(n: int) -> list[dict[str, Any]]:
+    """The benchmark estate of `n` Ingresses, every one HTTPS-only (`konghq.com/protocols: https`) and without
+    a TLS entry for its host (issue 14: each such route's report entries were withdrawn by a linear scan)."""
+    objects = generate(n, seed=1)
+    for obj in objects:
+        if obj["kind"] == "Ingress":
+            obj["metadata"].setdefault("annotations", {})["konghq.com/protocols"] = "https"
+            obj["spec"].pop("tls", None)
+    return objects
+
+
+def shape_one_host(n: int) -> list[dict[str, Any]]:
+    """The benchmark estate of `n` Ingresses with every rule on one host (a busy shared domain: the routes of
+    every namespace compete on it, so per-host indexes are no help and verify probes meet every route)."""
+    objects = generate(n, seed=1)
+    for obj in objects:
+        if obj["kind"] == "Ingress":
+            for rule in obj["spec"]["rules"]:
+                rule["host"] = "shop.example.com"
+            for tls in obj["spec"].get("tls", []):
+                tls["hosts"] = ["shop.example.com"]
+                tls["secretName"] = "shop-tls"
+    return objects
+
+
+SHAPES = {"paths": shape_paths, "https-no-tls": shape_https_no_tls, "one-host": shape_one_host, "methods-headers": shape_methods_headers, "plugins": shape_plugins,
           "values": shape_values}
 
 

@@ -1,23 +1,29 @@
 """End-to-end benchmarks of the `migrate` CLI, each command in a fresh interpreter.
 
-For N = 1,000 and 10,000 Ingresses (benchmarks/generate.py): wall time and peak memory (ru_maxrss of the
-child, via os.wait4) of `migrate convert`, and of a baseline that only loads the same input and dumps the
-same output with the fastest YAML path available (PyYAML's or ruamel.yaml's libyaml bindings: both are
-measured, the faster is the baseline), then the ratios.  Also the start-up of `migrate --help`, and
-`helm-values` on a 64-listener Gateway plus `check` on its result when those commands exist.
+Estates (benchmarks/generate.py), each at every --sizes (default 1,000 and 10,000 Ingresses): `estate` (the
+common shape), `https-no-tls` (every route HTTPS-only, no TLS entry for its host) and `one-host` (every rule on
+one busy host).  For each: wall time, CPU time and peak memory (ru_maxrss via os.wait4) of `migrate convert`
+(verification on, the default) and `convert --no-verify`, and of the floor: a child that only loads the same
+input and dumps the same output with the fastest libyaml binding (PyYAML's or ruamel.yaml's: both measured);
+the ratios, the cost of verification, and each estate's growth exponent over the sizes.  Also the start-up of
+`migrate --help`, `helm-values` on a 64-listener Gateway and `check` on its result, and the pathological
+shapes of issue 13 at doubling sizes with their growth exponents.
 
-    python3 -m benchmarks.run                # N = 1000 and 10000, best of 3
-    python3 -m benchmarks.run --sizes 1000 --repeat 1
-    python3 -m benchmarks.run --shapes --repeat 1   # only the pathological shapes (issue 13), with their growth
+    python3 -m benchmarks.run                                  # everything, best of 3
+    python3 -m benchmarks.run --sizes 1000 10000 30000 --repeat 1
+    python3 -m benchmarks.run --estates one-host --sizes 1000 2000 --repeat 1
+    python3 -m benchmarks.run --shapes --repeat 1              # only the pathological shapes, with their growth
 
-Targets (issue 6): convert(10k) <= 2x baseline time and <= 4x baseline memory, linear in N; helm-values and
-check < 0.3 s (issue 14); --help < 0.3 s.  Nothing here is asserted by the test suite.
+Targets (issue 14): convert <= 2x the floor in time and <= 4x in memory at every size and on every estate,
+growth exponent <= 1.05; verification <= 1.5x a plain convert; --help, helm-values and check < 0.3 s.
+Nothing here is asserted by the test suite.
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
+import math
 import os
 import pickle
 import platform
@@ -25,12 +31,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmarks.generate import SHAPES, generate, shape_gateway
+from benchmarks.generate import SHAPES, generate, shape_gateway, shape_https_no_tls, shape_one_host
 
 PY = sys.executable
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,10 +69,12 @@ class Sample:
     seconds: float
     max_rss_kb: int
     exit_code: int
+    cpu: float = 0.0  # user + system seconds, the process and every child it waited for
 
 
 def measure(cmd: list[str], stdout: Path | None = None) -> Sample:
-    """Wall time and peak RSS of one child process (its own rusage, not the sum of all children)."""
+    """Wall time, CPU time and peak RSS of one child process.  Linux's wait4 reports the child together with
+    the children it waited for (convert's verification child included): max RSS is the largest of them."""
     with open(stdout or os.devnull, "wb") as out, open(os.devnull, "wb") as err:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=ROOT)
@@ -77,12 +85,23 @@ def measure(cmd: list[str], stdout: Path | None = None) -> Sample:
             raise
         elapsed = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return Sample(elapsed, usage.ru_maxrss, proc.returncode)
+    return Sample(elapsed, usage.ru_maxrss, proc.returncode, usage.ru_utime + usage.ru_stime)
 
 
 def best(cmd: list[str], repeat: int, stdout: Path | None = None) -> Sample:
     runs = [measure(cmd, stdout) for _ in range(repeat)]
-    return Sample(min(r.seconds for r in runs), min(r.max_rss_kb for r in runs), runs[0].exit_code)
+    return Sample(min(r.seconds for r in runs), min(r.max_rss_kb for r in runs), runs[0].exit_code,
+                  min(r.cpu for r in runs))
+
+
+def exponent(samples: list[tuple[int, float]]) -> str:
+    """The growth exponent between the smallest and the largest size (1.0: linear)."""
+    if len(samples) < 2:
+        return "n/a"
+    (n0, t0), (n1, t1) = samples[0], samples[-1]
+    if n1 == n0 or t0 <= 0 or t1 <= 0:
+        return "n/a"
+    return f"{math.log(t1 / t0) / math.log(n1 / n0):.2f}"
 
 
 def _dump_input(objs: list[dict[str, Any]], path: Path) -> None:
@@ -91,40 +110,48 @@ def _dump_input(objs: list[dict[str, Any]], path: Path) -> None:
     path.write_text(yamlio.dump_yaml_documents(objs))
 
 
-def bench_convert(sizes: list[int], repeat: int, work: Path, extra: list[str]) -> Iterator[str]:
-    per_k: dict[int, tuple[float, float]] = {}
-    for n in sizes:
-        src = work / f"estate-{n}.yaml"
-        _dump_input(generate(n, seed=1), src)
-        out = work / f"out-{n}.yaml"
-        conv = best([PY, "-m", "migrate", "convert", str(src), *extra], repeat, out)
-        import yaml  # only the benchmark's own bookkeeping: hand convert's output to the baseline
+ESTATES: dict[str, Callable[[int], list[dict[str, Any]]]] = {
+    "estate": lambda n: generate(n, seed=1), "https-no-tls": shape_https_no_tls, "one-host": shape_one_host}
 
-        out_docs = [d for d in yaml.load_all(out.read_text(), Loader=yaml.CSafeLoader) if d is not None]
-        pickled = work / f"out-{n}.pickle"
-        pickled.write_bytes(pickle.dumps(out_docs))
-        bases = {}
-        for name, body in BASELINE.items():
-            bases[name] = best([PY, "-c", body, str(src), str(pickled)], repeat)
-        fastest = min(bases, key=lambda k: bases[k].seconds)
-        base = bases[fastest]
-        size_mb = src.stat().st_size / 1e6
-        yield (f"N={n:>6} ({size_mb:.1f} MB in, {len(out_docs)} objects / {out.stat().st_size / 1e6:.1f} MB out, "
-               f"exit {conv.exit_code})")
-        yield f"  convert            {conv.seconds:7.2f} s  {conv.max_rss_kb / 1024:7.0f} MiB"
-        for name, s in bases.items():
-            mark = "  <- baseline" if name == fastest else ""
-            yield f"  load+dump {name:<8} {s.seconds:7.2f} s  {s.max_rss_kb / 1024:7.0f} MiB{mark}"
-        t_ratio = conv.seconds / base.seconds
-        m_ratio = conv.max_rss_kb / base.max_rss_kb
-        yield (f"  ratio              {t_ratio:7.2f} x  {m_ratio:7.2f} x     "
-               f"(targets: <= 2x time, <= 4x memory: {'met' if t_ratio <= 2 and m_ratio <= 4 else 'MISSED'})")
-        per_k[n] = (conv.seconds, conv.max_rss_kb / 1024)
-    if len(per_k) >= 2:
-        lo, hi = min(per_k), max(per_k)
-        growth = (per_k[hi][0] / per_k[lo][0])
-        yield (f"growth {lo} -> {hi} Ingresses (x{hi // lo}): time x{growth:.1f}, "
-               f"memory x{per_k[hi][1] / per_k[lo][1]:.1f} (start-up included; linear = x{hi // lo} or less)")
+
+def bench_convert(estates: list[str], sizes: list[int], repeat: int, work: Path, extra: list[str]
+                  ) -> Iterator[str]:
+    """For each estate shape and size: convert (verification on, the default), convert --no-verify, and the
+    libyaml floor (load the input + dump convert's output); ratios, and growth exponents over the sizes."""
+    for estate in estates:
+        growth: dict[str, list[tuple[int, float]]] = {"convert": [], "convert --no-verify": []}
+        for n in sizes:
+            src = work / f"{estate}-{n}.yaml"
+            _dump_input(ESTATES[estate](n), src)
+            out = work / f"out-{estate}-{n}.yaml"
+            verified = best([PY, "-m", "migrate", "convert", str(src), *extra], repeat, out)
+            plain = best([PY, "-m", "migrate", "convert", str(src), "--no-verify", *extra], repeat, out)
+            import yaml  # only the benchmark's own bookkeeping: hand convert's output to the baseline
+
+            out_docs = [d for d in yaml.load_all(out.read_text(), Loader=yaml.CSafeLoader) if d is not None]
+            pickled = work / f"out-{estate}-{n}.pickle"
+            pickled.write_bytes(pickle.dumps(out_docs))
+            bases = {name: best([PY, "-c", body, str(src), str(pickled)], repeat) for name, body in BASELINE.items()}
+            fastest = min(bases, key=lambda k: bases[k].seconds)
+            base = bases[fastest]
+            yield (f"{estate} N={n:>6} ({src.stat().st_size / 1e6:.1f} MB in, {len(out_docs)} objects / "
+                   f"{out.stat().st_size / 1e6:.1f} MB out, exit {verified.exit_code})")
+            for label, run in (("convert", verified), ("convert --no-verify", plain)):
+                t_ratio = run.seconds / base.seconds
+                m_ratio = run.max_rss_kb / base.max_rss_kb
+                yield (f"  {label:<20} {run.seconds:7.2f} s wall {run.cpu:7.2f} s CPU {run.max_rss_kb / 1024:6.0f} MiB"
+                       f"   x{t_ratio:.2f} time, x{m_ratio:.2f} memory of the floor "
+                       f"(targets 2x / 4x: {'met' if t_ratio <= 2 and m_ratio <= 4 else 'MISSED'})")
+                growth[label].append((n, run.seconds))
+            for name, b in bases.items():
+                mark = "  <- floor" if name == fastest else ""
+                yield f"  load+dump {name:<10} {b.seconds:7.2f} s wall {b.cpu:7.2f} s CPU {b.max_rss_kb / 1024:6.0f} MiB{mark}"
+            ratio = verified.seconds / plain.seconds
+            yield (f"  verification costs x{ratio:.2f} a plain convert in wall time, x{verified.cpu / plain.cpu:.2f} "
+                   f"in CPU (target: x1.5 wall)")
+        if len(sizes) >= 2:
+            yield (f"{estate} growth exponent {sizes[0]} -> {sizes[-1]}: convert {exponent(growth['convert'])}, "
+                   f"--no-verify {exponent(growth['convert --no-verify'])} (linear: 1.0; target <= 1.05)")
 
 
 def gateway_64(path: Path) -> None:
@@ -204,7 +231,8 @@ def bench_shapes(names: list[str], repeat: int, work: Path) -> Iterator[str]:
             yield (f"shape {name:<16} n={n:>6} ({src.stat().st_size / 1e6:5.2f} MB) {s.seconds:7.2f} s "
                    f"{s.max_rss_kb / 1024:7.0f} MiB  exit {s.exit_code}")
         growth = ", ".join(f"x{b.seconds / a.seconds:.1f}" for (_, a), (_, b) in itertools.pairwise(samples))
-        yield f"shape {name:<16} growth per doubling: time {growth} (linear = x2 or less)"
+        yield (f"shape {name:<16} growth per doubling: time {growth} (linear = x2 or less); exponent "
+               f"{exponent([(n, x.seconds) for n, x in samples])} (start-up included)")
 
 
 def machine() -> list[str]:
@@ -224,6 +252,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; the best is kept")
     parser.add_argument("--convert-arg", action="append", default=[], metavar="ARG",
                         help="extra argument for `migrate convert` (repeatable), e.g. --convert-arg=--allowed-routes=all")
+    parser.add_argument("--estates", nargs="+", choices=sorted(ESTATES), default=list(ESTATES), metavar="ESTATE",
+                        help="estate shapes to convert (default: all): " + ", ".join(ESTATES))
     parser.add_argument("--shapes", nargs="*", choices=sorted(SHAPE_SIZES), metavar="SHAPE",
                         help="only the pathological shapes (all without a name): " + ", ".join(SHAPE_SIZES))
     args = parser.parse_args(argv)
@@ -234,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
                                                                           args.repeat, work))
         else:
             runs = itertools.chain(machine(), bench_small(args.repeat, work),
-                                   bench_convert(args.sizes, args.repeat, work, args.convert_arg),
+                                   bench_convert(args.estates, args.sizes, args.repeat, work, args.convert_arg),
                                    bench_shapes(list(SHAPE_SIZES), args.repeat, work))
         for line in runs:
             print(line, flush=True)
