@@ -354,8 +354,8 @@ def _report_protocols(out: HTTPTranslation, traits: RouteTraits, listeners: list
     """Say which listeners the routes actually attach to (never a listener that does not exist)."""
     if traits.grpc or "konghq.com/protocols" in traits.kept or report.has(src, "annotation konghq.com/protocols"):
         return
-    by_name = {lst.name: lst.protocol for lst in listeners}
-    attached = sorted({by_name.get(s, "") for r in out.routes for s in r.sections} - {""})
+    by_name = listeners_by_name(listeners)
+    attached = sorted({by_name[s].protocol for r in out.routes for s in r.sections if s in by_name})
     where = " and ".join(attached) if attached else "no"
     report.add(src, Status.CONVERTED, "annotation konghq.com/protocols",
                f"-> the routes attach to the {where} listeners (Kong's controller derives route protocols from them)")
