@@ -31,8 +31,7 @@ from migrate.kic.store import Obj
 from migrate.kong.router import KongRouter
 from migrate.loader import LoadResult, SourceDoc, parse_text
 from migrate.sources import SourceRef
-from migrate.verify import VerifyResult, verify
-from migrate.verify import background
+from migrate.verify import VerifyResult, background, verify
 from tests.test_properties_convert import estates
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -18,7 +18,7 @@ from migrate.annotations.route import (
 from migrate.convert.drafts import BackendDraft, HeaderMatch, MatchDraft, RouteDraft, RuleDraft
 from migrate.convert.listeners import ListenerPlan, listeners_by_name, sections_for
 from migrate.convert.options import ConvertOptions, RouterFlavor
-from migrate.convert.paths import PathMatch, PlainPrefix, convert_path, plain_prefix_of
+from migrate.convert.paths import Competitors, PathMatch, PlainPrefix, convert_path, plain_prefix_of
 from migrate.model.inventory import Inventory
 from migrate.model.objects import BackendRef, Ingress, IngressPath
 from migrate.report import Report, Status
@@ -77,8 +77,26 @@ def route_category(traits: RouteTraits) -> tuple[object, ...]:
             bool(traits.methods or "konghq.com/methods" in traits.kept), "konghq.com/snis" in traits.kept)
 
 
+@dataclass
+class HostPaths:
+    """Per host, the plain prefixes and Exact paths of every Kong Ingress (see host_plain_prefixes)."""
+
+    by_host: dict[str, list[PlainPrefix]]
+    _competitors: dict[tuple[str, tuple[object, ...]], Competitors] = field(default_factory=dict, repr=False)
+
+    def competitors(self, host: str, category: tuple[object, ...]) -> Competitors:
+        """Those a path of `category` competes with: its own category's and the uncategorised ones (built once
+        per host and category)."""
+        key = (host, category)
+        found = self._competitors.get(key)
+        if found is None:
+            found = Competitors([c for c in self.by_host.get(host, []) if c.category in (category, ())])
+            self._competitors[key] = found
+        return found
+
+
 def host_plain_prefixes(ingresses: list[Ingress], categories: dict[SourceRef, tuple[object, ...]] | None = None
-                        ) -> dict[str, list[PlainPrefix]]:
+                        ) -> HostPaths:
     """Per host, the plain prefixes Kong compares by length across all Ingresses (REFERENCE §2.1), and the Exact
     paths (regexes to Kong, which it tries before the plain prefixes), each with the category of its Ingress's
     routes (`categories`, by source; route_category)."""
@@ -94,7 +112,7 @@ def host_plain_prefixes(ingresses: list[Ingress], categories: dict[SourceRef, tu
                     seen.setdefault(rule.host, {})[replace(plain, category=category)] = None
                 elif path.path_type == "Exact" and path.path.startswith("/"):
                     seen.setdefault(rule.host, {})[PlainPrefix(path.path, False, category, exact=True)] = None
-    return {host: list(prefixes) for host, prefixes in seen.items()}
+    return HostPaths({host: list(prefixes) for host, prefixes in seen.items()})
 
 
 def resolve_backend(
@@ -199,7 +217,7 @@ def translate_ingress(
     listeners: list[ListenerPlan],
     report: Report,
     default_backend_winner: bool,
-    host_paths: dict[str, list[PlainPrefix]] | None = None,
+    host_paths: HostPaths | None = None,
 ) -> HTTPTranslation:
     """`host_paths`: the plain prefixes of every Kong Ingress path per host (see host_plain_prefixes)."""
     out = HTTPTranslation()
@@ -237,7 +255,7 @@ def translate_ingress(
                            source=src, hostnames=hostnames, identity=("ingress", ns, ingress.meta.name, host))
         route.annotations = dict(sorted(traits.kept.items()))
         category = route_category(traits)
-        competitors = [c for c in (host_paths or {}).get(host, []) if c.category in (category, ())]
+        competitors = host_paths.competitors(host, category) if host_paths is not None else Competitors([])
         _build_rules(route, paths, traits, ingress, inventory, report, rewrite_filters, uses_url_rewrite,
                      competitors, options.router_flavor == RouterFlavor.TRADITIONAL,
                      options.router_flavor != RouterFlavor.EXPRESSIONS)
@@ -392,7 +410,7 @@ def _plan_redirect(traits: RouteTraits, src: SourceRef, report: Report) -> None:
 
 def _build_rules(route: RouteDraft, paths: list[IngressPath], traits: RouteTraits, ingress: Ingress,
                  inventory: Inventory, report: Report, rewrite_filters: list[dict[str, Any]],
-                 uses_url_rewrite: bool, competitors: list[PlainPrefix], lookahead: bool, kic_regex: bool) -> None:
+                 uses_url_rewrite: bool, competitors: Competitors, lookahead: bool, kic_regex: bool) -> None:
     src = ingress.meta.source
     ns = ingress.meta.namespace
     # per backend, its matches in order without repeats (an ordered set: one busy backend made a list quadratic)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from bisect import bisect_left
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 
 from migrate.report import Status, quote
 
@@ -78,7 +80,51 @@ def plain_prefix_of(path: str, path_type: str, regex_prefix: str) -> PlainPrefix
     return None
 
 
-def _lookahead(path: str, competitors: list[PlainPrefix]) -> str:
+@dataclass
+class Competitors:
+    """The plain prefixes (and Exact paths) a path competes with on its host, indexed by value: a busy host has
+    thousands, and each raw prefix needs only those extending it (lookahead) or those it extends (expressions
+    ranking); scanning them all per path made one busy host quadratic."""
+
+    items: list[PlainPrefix]
+    _sorted: list[PlainPrefix] = field(init=False, repr=False)
+    _values: list[str] = field(init=False, repr=False)
+    _by_value: dict[str, list[PlainPrefix]] = field(init=False, repr=False)
+    _without_exact: Competitors | None = field(init=False, repr=False, default=None)
+
+    def __post_init__(self) -> None:
+        self._sorted = sorted(self.items, key=lambda c: c.value)
+        self._values = [c.value for c in self._sorted]
+        self._by_value = {}
+        for c in self.items:
+            self._by_value.setdefault(c.value, []).append(c)
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+    def extending(self, path: str) -> Iterator[PlainPrefix]:
+        """Those whose value starts with `path`."""
+        i = bisect_left(self._values, path)
+        while i < len(self._values) and self._values[i].startswith(path):
+            yield self._sorted[i]
+            i += 1
+
+    def extended_by(self, path: str) -> Iterator[PlainPrefix]:
+        """Those whose value `path` starts with."""
+        for n in range(1, len(path) + 1):
+            yield from self._by_value.get(path[:n], ())
+
+    def without_exact(self) -> Competitors:
+        if self._without_exact is None:
+            self._without_exact = Competitors([c for c in self.items if not c.exact])
+        return self._without_exact
+
+
+def _as_competitors(competitors: Competitors | Iterable[PlainPrefix] | None) -> Competitors:
+    return competitors if isinstance(competitors, Competitors) else Competitors(list(competitors or ()))
+
+
+def _lookahead(path: str, competitors: Competitors) -> str:
     """Exclude what longer plain prefixes on the same host take from a raw prefix.
 
     Kong matches plain prefixes longest first, but evaluates regex paths before all of them; an escaped
@@ -86,7 +132,7 @@ def _lookahead(path: str, competitors: list[PlainPrefix]) -> str:
     lookahead per longer competitor gives those requests back.
     """
     tails: list[str] = []
-    for c in competitors:
+    for c in competitors.extending(path):  # every case below needs a value that starts with `path`
         if c.exact:
             if not c.value.startswith(path) or len(c.value) < len(path):
                 continue
@@ -124,7 +170,8 @@ def kic_regex_problem(path: str, path_type: str) -> str | None:
     return None
 
 
-def convert_path(path: str, path_type: str, regex_prefix: str, competitors: list[PlainPrefix] | None = None,
+def convert_path(path: str, path_type: str, regex_prefix: str,
+                 competitors: Competitors | Iterable[PlainPrefix] | None = None,
                  *, lookahead: bool = True, kic_regex: bool = True) -> tuple[PathMatch | None, list[PathNote]]:
     """The Gateway API match with Kong's semantics, plus report notes; None when impossible.
 
@@ -183,12 +230,13 @@ def convert_path(path: str, path_type: str, regex_prefix: str, competitors: list
             "matched it as a literal prefix, and so does the conversion (add the '/~' prefix if a regex was meant)",
         ))
     regex = escape_regex(path)
+    rivals = _as_competitors(competitors)
     if not kic_regex:  # expressions: an HTTPRoute's Exact match outranks a RegularExpression, as it did
-        competitors = [c for c in competitors or [] if not c.exact]
+        rivals = rivals.without_exact()
         # expressions: KIC ranks an Ingress's Exact and Prefix paths as regex paths, above every plain one of the
         # same category whatever its length (ingress_atc.go calculateIngressRoutePriorityTraits), while an
         # HTTPRoute's RegularExpression outranks its PathPrefix matches (httproute_atc.go)
-        above = sorted({c.value for c in competitors or [] if c.segment and (
+        above = sorted({c.value for c in rivals.extended_by(path) if c.segment and (
             c.value == "/" or path == c.value or path.startswith(c.value + "/"))})
         if above:
             notes.append(PathNote(
@@ -198,7 +246,7 @@ def convert_path(path: str, path_type: str, regex_prefix: str, competitors: list
                 f"above plain ones of any length), so they took its requests; as a RegularExpression it outranks "
                 f"PathPrefix matches, so requests to {quote(path)} and below now reach this route",
             ))
-    exclusion = _lookahead(path, competitors) if competitors else ""
+    exclusion = _lookahead(path, rivals) if rivals else ""
     if exclusion and not lookahead:
         notes.append(PathNote(
             Status.WARNING,
