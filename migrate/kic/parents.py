@@ -152,16 +152,27 @@ def kic_gateway(store: Store, gateway: Obj) -> bool:
 
 
 def _namespace_admitted(store: Store, listener: dict[str, Any], gateway: Obj, route: Obj) -> bool:
+    # per listener and namespace, once: a converted estate's listeners select every route namespace by name,
+    # so one check reads a list as long as the estate has namespaces
+    memo: dict[tuple[int, str], bool] = store.memo.setdefault("namespace_admitted", {})
+    key = (id(listener), route.namespace)
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = _namespace_admits(store, listener, gateway, route.namespace)
+    return found
+
+
+def _namespace_admits(store: Store, listener: dict[str, Any], gateway: Obj, namespace: str) -> bool:
     ns_spec = as_dict(as_dict(listener.get("allowedRoutes")).get("namespaces"))
     frm = str(ns_spec.get("from") or "Same")
     if frm == "All":
         return True
     if frm == "Same":
-        return route.namespace == gateway.namespace
+        return namespace == gateway.namespace
     if frm == "Selector":
         selector = as_dict(ns_spec.get("selector"))
-        labels = {"kubernetes.io/metadata.name": route.namespace}
-        ns_obj = store.get("Namespace", "", route.namespace)
+        labels = {"kubernetes.io/metadata.name": namespace}
+        ns_obj = store.get("Namespace", "", namespace)
         if ns_obj is not None:
             labels.update(ns_obj.labels)
         for key, value in as_dict(selector.get("matchLabels")).items():
@@ -170,7 +181,7 @@ def _namespace_admitted(store: Store, listener: dict[str, Any], gateway: Obj, ro
         for expr in as_list(selector.get("matchExpressions")):
             e = as_dict(expr)
             key, op = str(e.get("key") or ""), str(e.get("operator") or "")
-            values = [str(v) for v in as_list(e.get("values"))]
+            values = {str(v) for v in as_list(e.get("values"))}
             has = key in labels
             if (op == "In" and (not has or labels[key] not in values)) or (
                     op == "NotIn" and has and labels[key] in values) or (
