@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING, Annotated, Any
 
+import click
 import typer
 import typer.core
 
@@ -20,7 +21,23 @@ from migrate import __version__
 if hasattr(typer.core, "HAS_RICH"):
     typer.core.HAS_RICH = False
 
+class _FlowGroup(typer.core.TyperGroup):
+    """The top-level help lists the commands in the order of a migration, each with its whole one-line summary
+    (whenever and in whatever order their modules were imported)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        order = list(SUMMARIES)
+        return sorted(self.commands, key=lambda name: order.index(name) if name in order else len(order))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is not None and cmd_name in SUMMARIES:
+            command.short_help = SUMMARIES[cmd_name]
+        return command
+
+
 _app = typer.Typer(
+    cls=_FlowGroup,
     name="migrate",
     help=(
         "Move Kong users from Kubernetes Ingress to the Gateway API without breaking a route, and keep "
@@ -53,7 +70,7 @@ def _root(
     """Kong Ingress -> Gateway API migration."""
 
 
-# The top-level help lists the commands in the order of a migration, each with its whole one-line summary.
+# The commands in the order of a migration, each with its whole one-line summary (the top-level help).
 SUMMARIES = {
     "convert": "Ingresses, Kong annotations and Kong CRDs -> Gateway API objects, with a report; verifies "
                "the routing by default.",
@@ -70,8 +87,7 @@ _loading = False
 
 
 def _register(commands: list[str]) -> None:
-    """Import these commands' modules (each registers its command on the Typer); the help lists the
-    registered commands in the flow's order, each with its whole summary."""
+    """Import these commands' modules: each registers its command on the Typer."""
     global _loading
     if _loading:  # a command module's own `from migrate.cli import app`, while it is being imported
         return
@@ -82,17 +98,6 @@ def _register(commands: list[str]) -> None:
             __import__(f"migrate.commands.{MODULES[name]}")
     finally:
         _loading = False
-    order = list(SUMMARIES)
-
-    def name_of(info: typer.models.CommandInfo) -> str:
-        return info.name or (info.callback.__name__.replace("_", "-") if info.callback else "")
-
-    _app.registered_commands.sort(key=lambda info: order.index(name_of(info)) if name_of(info) in order
-                                  else len(order))
-    for info in _app.registered_commands:
-        name = name_of(info)
-        if name in SUMMARIES:
-            info.short_help = SUMMARIES[name]
 
 
 def __getattr__(name: str) -> Any:
