@@ -1,8 +1,8 @@
 """The `migrate` command line.  Each command lives in migrate/commands/; heavy imports stay lazy.
 
 A run imports only the module of the command it runs (`migrate helm-values ...` never compiles convert's or
-scan's command module, nor builds their click parameters); the top-level help, and any other use of `app`
-(`from migrate.cli import app`, as the tests do), registers every command.
+scan's command module, nor builds their click parameters), the top-level help none; any other use of `app`
+(`from migrate.cli import app`, as the tests do) registers every command.
 """
 
 from __future__ import annotations
@@ -23,14 +23,25 @@ if hasattr(typer.core, "HAS_RICH"):
 
 class _FlowGroup(typer.core.TyperGroup):
     """The top-level help lists the commands in the order of a migration, each with its whole one-line summary
-    (whenever and in whatever order their modules were imported)."""
+    (whenever and in whatever order their modules were imported).  A run that names no command (the top-level
+    help) imports none of their modules: the list needs only their names and summaries."""
+
+    _listing = False
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        order = list(SUMMARIES)
-        return sorted(self.commands, key=lambda name: order.index(name) if name in order else len(order))
+        return [*SUMMARIES, *(name for name in self.commands if name not in SUMMARIES)]
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        self._listing = True
+        try:
+            super().format_commands(ctx, formatter)
+        finally:
+            self._listing = False
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         command = super().get_command(ctx, cmd_name)
+        if command is None and self._listing and cmd_name in SUMMARIES:
+            return click.Command(cmd_name, short_help=SUMMARIES[cmd_name])  # listed, never run
         if command is not None and cmd_name in SUMMARIES:
             command.short_help = SUMMARIES[cmd_name]
         return command
@@ -110,15 +121,15 @@ def __getattr__(name: str) -> Any:
 
 
 def commands_for(args: list[str]) -> list[str]:
-    """The commands a run with these arguments needs registered: the one it names, else all (the top-level
-    help, `migrate -h convert` included, lists them).  The top level has only flags, so the first argument
-    that is not one names the command."""
+    """The command a run with these arguments runs, whose module must be imported: none for the top-level
+    help (`migrate -h convert` included), --version or an unknown command.  The top level has only flags, so
+    the first argument that is not one names the command."""
     for arg in args:
         if arg in ("-h", "--help"):
-            return list(MODULES)
+            return []
         if not arg.startswith("-"):
-            return [arg] if arg in MODULES else list(MODULES)
-    return list(MODULES)
+            return [arg] if arg in MODULES else []
+    return []
 
 
 def main() -> None:
