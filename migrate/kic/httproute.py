@@ -106,8 +106,12 @@ def hostnames_of(route: Obj) -> list[str]:
     return [str(h) for h in as_list(route.spec.get("hostnames"))]
 
 
+# one encoder for every key: json.dumps with options builds a new encoder per call
+_KEY_ENCODER = json.JSONEncoder(sort_keys=True, default=str)
+
+
 def _json_key(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, default=str)
+    return _KEY_ENCODER.encode(value)
 
 
 def sorted_items_key(items: list[Any]) -> str:

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import copy
 import hashlib
 import json
 import re
@@ -1062,6 +1061,15 @@ def _referrer_gk(obj: Obj) -> tuple[str, str]:
     return api_group(obj), obj.kind
 
 
+def json_copy(value: Any) -> Any:
+    """A copy of JSON-shaped data (what a plugin config is once read), several times cheaper than deepcopy."""
+    if isinstance(value, dict):
+        return {k: json_copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [json_copy(v) for v in value]
+    return value
+
+
 def _kong_plugin_from_object(obj: Obj, ctx: Context) -> tuple[Plugin | None, str]:
     """plugin.go kongPluginFromK8SPlugin / kongPluginFromK8SClusterPlugin: (plugin, "") or (None, error)."""
     cluster = obj.kind == "KongClusterPlugin"
@@ -1203,7 +1211,7 @@ def fill_plugins(entries: list[Entry], ctx: Context) -> list[Plugin]:
         used: set[str] = set()
         ordered = [r for r in rels if r.kind == "service"] + [r for r in rels if r.kind == "route"]
         for rel in ordered:
-            instance = replace(plugin, config=copy.deepcopy(plugin.config))
+            instance = replace(plugin, config=json_copy(plugin.config))
             if instance.instance_name:
                 digest = hashlib.sha256(f"_{rel.kind}-{rel.identifier}".encode()).hexdigest()
                 suffixed = f"{instance.instance_name}-{digest[:9]}"

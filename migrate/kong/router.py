@@ -709,10 +709,11 @@ def _plugins_signature(plugins: list[Plugin]) -> tuple[object, ...]:
                         for p in plugins))
 
 
+_CONFIG_ENCODER = json.JSONEncoder(sort_keys=True, default=str)  # one for all: json.dumps builds one per call
+
+
 def _config_text(config: object) -> str:
-    if not config:
-        return "{}" if isinstance(config, dict) else json.dumps(config, default=str)
-    return json.dumps(config, sort_keys=True, default=str)
+    return _CONFIG_ENCODER.encode(config)
 
 
 def upstream_uri_v0(base: str, postfix: str, req_uri: str, strip: bool) -> str:
