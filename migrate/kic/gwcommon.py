@@ -80,6 +80,16 @@ def redirect_plugin(settings: KICSettings) -> bool:
 
 # --- raw field access -------------------------------------------------------------------------------------
 
+def json_copy(value: Any) -> Any:
+    """A copy of parsed YAML/JSON data (dicts, lists, immutable scalars), several times cheaper than deepcopy;
+    scalars are shared (they cannot change)."""
+    if isinstance(value, dict):
+        return {k: json_copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [json_copy(v) for v in value]
+    return value
+
+
 def as_dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 

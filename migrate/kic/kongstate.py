@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from migrate.kic.gwcommon import json_copy
 from migrate.kic.settings import KICSettings
 from migrate.kic.store import CLUSTER_SCOPED, Obj, Store
 from migrate.kong.config import (
@@ -1059,15 +1060,6 @@ def _referrer_gk(obj: Obj) -> tuple[str, str]:
     if obj.kind == "Service":
         return "", "Service"
     return api_group(obj), obj.kind
-
-
-def json_copy(value: Any) -> Any:
-    """A copy of JSON-shaped data (what a plugin config is once read), several times cheaper than deepcopy."""
-    if isinstance(value, dict):
-        return {k: json_copy(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [json_copy(v) for v in value]
-    return value
 
 
 def _kong_plugin_from_object(obj: Obj, ctx: Context) -> tuple[Plugin | None, str]:

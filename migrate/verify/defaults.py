@@ -14,6 +14,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from migrate.kic.gwcommon import json_copy
+
 GATEWAY_GROUP = "gateway.networking.k8s.io"
 ROUTE_KINDS = frozenset({"HTTPRoute", "GRPCRoute", "TCPRoute", "UDPRoute", "TLSRoute"})
 
@@ -79,7 +81,7 @@ def with_api_server_defaults(obj: dict[str, Any]) -> dict[str, Any]:
         return obj
     if kind not in ROUTE_KINDS and kind != "Gateway":
         return obj
-    out = copy.deepcopy(obj)
+    out = json_copy(obj)
     if kind == "Gateway":
         _gateway(out["spec"])
     else:
