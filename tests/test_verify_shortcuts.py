@@ -165,3 +165,28 @@ def test_serial_when_disabled(monkeypatch: pytest.MonkeyPatch) -> None:
     parent = os.getpid()
     wait = background.beside(lambda: os.getpid())
     assert wait() == parent
+
+
+def test_a_parent_leaving_early_stops_its_child(tmp_path: Path) -> None:
+    """convert ended by an error or a signal while verifying: no verification child is left running."""
+    if not background.parallel_allowed():
+        pytest.skip("this machine verifies serially (one CPU or no fork)")
+    marker = tmp_path / "child.pid"
+    script = f"""
+import os, sys, time
+from migrate.verify import background
+
+def work():
+    open({str(marker)!r}, "w").write(str(os.getpid()))
+    time.sleep(120)
+
+background.beside(work)
+while not os.path.exists({str(marker)!r}) or not open({str(marker)!r}).read():
+    time.sleep(0.01)
+sys.exit(3)
+"""
+    proc = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, timeout=60)
+    assert proc.returncode == 3, proc.stderr
+    child = int(marker.read_text())
+    with pytest.raises(ProcessLookupError):
+        os.kill(child, 0)

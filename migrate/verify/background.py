@@ -13,6 +13,7 @@ exactly as it would serially.
 
 from __future__ import annotations
 
+import atexit
 import gc
 import os
 import pickle
@@ -62,10 +63,20 @@ def beside(work: Callable[[], T]) -> Callable[[], T]:
         os._exit(status)
     os.close(write_fd)
 
+    def stop_child() -> None:  # the parent leaves early (an error, a signal): the child's work is moot
+        try:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
+
+    atexit.register(stop_child)
+
     def result() -> T:
         with os.fdopen(read_fd, "rb") as pipe:
             data = pipe.read()
         _, wait_status = os.waitpid(pid, 0)
+        atexit.unregister(stop_child)
         if os.waitstatus_to_exitcode(wait_status) == 0 and data:
             try:
                 value: T = pickle.loads(data)
