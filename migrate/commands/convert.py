@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from migrate import __version__, gctune
+from migrate import __version__
 from migrate.cli import app
 from migrate.commands.common import (
     ReportFormat,
@@ -149,7 +149,6 @@ def convert(
     # Every destination is checked before anything is produced: no output without its report.
     check_files([p for p in (report_file, patches_file) if p is not None], force)
 
-    gctune.bulk_mode()
     loaded = read_inputs(inputs, echo_errors=report_file is not None)
     report = Report(input_errors=[str(e) for e in loaded.errors])
     result = run_convert(loaded.docs, options, report)

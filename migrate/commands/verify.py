@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 
-from migrate import gctune
 from migrate.cli import app
 from migrate.commands.common import EXIT_USAGE, fail, read_inputs, write_output_dir, write_stdout
 from migrate.convert.choices import RouterFlavor
@@ -86,7 +85,6 @@ def verify(
             accepted = parse_accepted(accept.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise fail(f"--accept {accept}: {exc}") from None
-    gctune.bulk_mode()
     before_docs = read_inputs(before)
     after_docs = read_inputs(after)
     result = run_verify(before_docs.docs, [d.obj for d in after_docs.docs],
