@@ -1,17 +1,25 @@
-"""Text outputs of `helm-values`: commented values, the env strings, the Service manifests.
-
-Plain string building (no template engine: importing and compiling one was a third of a `helm-values` run)."""
+"""Text outputs of `helm-values`: commented values (jinja2), the env strings, the Service manifests."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from functools import cache
 from typing import Any
 
 from generators.chart import Chart, ChartFacts
 from generators.plan import PortPlan, StreamPort, UdpService
 from generators.services import service_manifest
 from generators.values import Target
+
+
+@cache
+def _env() -> Any:
+    import jinja2
+
+    env = jinja2.Environment(loader=jinja2.PackageLoader("generators", "templates"), autoescape=False,
+                             keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
+    env.filters["scalar"] = scalar
+    return env
 
 
 def scalar(value: Any) -> str:
@@ -70,32 +78,10 @@ def values_comments(plan: PortPlan, target: Target, udp_service: str) -> dict[st
     return c
 
 
-def _emit(node: Mapping[str, Any], path: str, indent: int, comments: dict[str, list[str]], out: list[str]
-          ) -> None:
-    """The values tree as block YAML: each key under the comment lines `comments` holds for its dotted path
-    (stream entries as `proxy.stream[0]`); a list of mappings as a block sequence, any other value as one
-    scalar (or flow list)."""
-    pad = " " * indent
-    for key, value in node.items():
-        p = f"{path}.{key}" if path else key
-        out.extend(f"\n{pad}# {line}" for line in comments.get(p, []))
-        if isinstance(value, Mapping):
-            out.append(f"\n{pad}{key}:")
-            _emit(value, p, indent + 2, comments, out)
-        elif isinstance(value, Sequence) and not isinstance(value, str) and value and isinstance(value[0], Mapping):
-            out.append(f"\n{pad}{key}:")
-            for i, item in enumerate(value):
-                out.extend(f"\n{pad}# {line}" for line in comments.get(f"{p}[{i}]", []))
-                out.extend(f"\n{pad}{'- ' if j == 0 else '  '}{k}: {scalar(v)}"
-                           for j, (k, v) in enumerate(item.items()))
-        else:
-            out.append(f"\n{pad}{key}: {scalar(value)}")
-
-
 def render_values(values: dict[str, Any], comments: dict[str, list[str]], header: list[str]) -> str:
-    out = [f"\n# {comment_text(h)}" for h in header]
-    _emit(values, "", 0, comments, out)
-    return ("".join(out) + "\n").lstrip("\n")
+    text: str = _env().get_template("values.yaml.j2").render(values=values, comments=comments,
+                                                                header=[comment_text(h) for h in header])
+    return text.lstrip("\n") + ("" if text.endswith("\n") else "\n")
 
 
 def env_entries(facts: ChartFacts) -> dict[str, list[dict[str, str]]]:
@@ -126,12 +112,14 @@ def render_env(facts: ChartFacts, feature_gates: str | None, header: list[str]) 
 def render_services(facts: ChartFacts, header: list[str]) -> str:
     from migrate.yamlio import dump_yaml
 
-    out = [f"\n# {comment_text(h)}" for h in header]
+    services = []
     for svc in facts.services:
         kind = "UDP listeners" if svc.name.endswith("-udp-proxy") else "proxy"
-        out.append(f"\n---\n# Kong {kind} Service: port names as the chart renders them\n")
-        out.append(dump_yaml(service_manifest(svc, facts)))
-    return "".join(out).strip("\n") + "\n"
+        services.append({"comments": [f"Kong {kind} Service: port names as the chart renders them"],
+                         "body": dump_yaml(service_manifest(svc, facts))})
+    text: str = _env().get_template("services.yaml.j2").render(
+        header=[comment_text(h) for h in header], services=services)
+    return text.strip("\n") + "\n"
 
 
 def render_json(values: dict[str, Any]) -> str:
