@@ -56,6 +56,9 @@ def _str_list(value: Any) -> str | None:
     bad = next((v for v in value if not isinstance(v, str)), _MISSING)
     if bad is not _MISSING:
         return f"holds {_kind(bad)} ({bad!r}), expected a list of strings"
+    comma = next((v for v in value if "," in v), None)
+    if comma is not None:  # the chart joins the flags into a listen string, where a comma starts another listen
+        return f"holds {comma!r}: a comma would split the Kong listen the chart renders (one flag per item)"
     return None
 
 

@@ -69,3 +69,17 @@ def test_stdin_in_a_legacy_encoding_is_named(raw: bytes, message: str, command: 
     result = run_cli([command, "-", *values], stdin=raw)  # bytes: CliRunner takes them as they are
     assert result.exit_code == 2
     assert f"migrate: input error: {message}" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["helm-values", "check"])
+def test_a_listen_parameter_holding_a_comma_is_named(tmp_path: Path, command: str) -> None:
+    """`parameters: [reuseport, "bac,klog=16384"]`: the chart renders '0.0.0.0:8000 reuseport bac,klog=16384', two
+    listens to Kong; the merge's check of the result raised ListenSyntaxError ('klog=16384')."""
+    values = tmp_path / "values.yaml"
+    values.write_text("proxy:\n  http:\n    enabled: true\n    containerPort: 8000\n"
+                      "    parameters:\n    - reuseport\n    - bac,klog=16384\n")
+    result = run_cli([command, str(GOLDEN / "helm-values" / "merge-commented-values" / "gateway.yaml"),
+                      "--values", str(values)])
+    assert result.exit_code == 2
+    assert (f"{values} line 5: proxy.http.parameters holds 'bac,klog=16384': a comma would split the Kong listen "
+            "the chart renders (one flag per item)") in result.stderr
