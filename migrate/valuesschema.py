@@ -115,6 +115,9 @@ def _walk(value: Any, schema: Any, path: tuple[Any, ...], out: list[tuple[tuple[
                                         "protocol, parameters)"))
                 continue
             _walk(item, schema[0], (*path, i), out)
+            if schema[0] is _STREAM_ENTRY and item.get("containerPort") is None:
+                out.append(((*path, i), "has no containerPort: the chart would render the listen '0.0.0.0:<nil>', "
+                                        "which Kong refuses"))
         return
     if not isinstance(value, dict):
         out.append((path, f"is {_kind(value)}, expected a mapping"))

@@ -30,16 +30,17 @@ def test_a_guarded_regex_gives_an_outer_timer_back_what_is_left() -> None:
     assert not fired and remaining > 1800
 
 
-def test_check_names_a_values_file_whose_stream_entry_renders_a_nil_port(tmp_path: Path) -> None:
+@pytest.mark.parametrize("command", ["helm-values", "check"])
+def test_a_stream_entry_without_container_port_is_named(tmp_path: Path, command: str) -> None:
     """A stream entry without containerPort renders KONG_STREAM_LISTEN '0.0.0.0:<nil> udp': the listen parser's
-    ListenSyntaxError escaped as a traceback."""
+    ListenSyntaxError escaped as a traceback (check, and helm-values' merge check)."""
     values = tmp_path / "values.yaml"
     values.write_text("proxy:\n  stream:\n  - {containerPort: 5353, servicePort: 5353, protocol: TCP}\n"
                       "  - {servicePort: 5353, protocol: UDP}\n")
-    result = run_cli(["check", str(GOLDEN / "check" / "protocol-conflict" / "gateway.yaml"), "--values", str(values)])
+    result = run_cli([command, str(GOLDEN / "check" / "protocol-conflict" / "gateway.yaml"), "--values", str(values)])
     assert result.exit_code == 2
-    assert (f"migrate: error: {values}: the chart would render a listen Kong refuses: '0.0.0.0:<nil> udp' must be "
-            "of form <ip>:<port> [flag ...] (a stream entry without containerPort renders as <nil>)") in result.stderr
+    assert (f"{values} line 4: proxy.stream[1] has no containerPort: the chart would render the listen "
+            "'0.0.0.0:<nil>', which Kong refuses") in result.stderr
 
 
 @pytest.mark.parametrize("command", ["helm-values", "check"])
