@@ -96,6 +96,18 @@ def reuse_gateway(objects: list[dict[str, Any]], snap: Snapshot, options: Conver
     return kept, notes
 
 
+def _has_class(obj: dict[str, Any]) -> bool:
+    """The object certainly names an ingress class (a non-blank kubernetes.io/ingress.class annotation, or an
+    Ingress's spec.ingressClassName): the parsed object, if valid, has it too."""
+    meta = obj.get("metadata")
+    annotations = meta.get("annotations") if isinstance(meta, dict) else None
+    value = annotations.get("kubernetes.io/ingress.class") if isinstance(annotations, dict) else None
+    if isinstance(value, str) and value.strip():
+        return True
+    spec = obj.get("spec")
+    return obj.get("kind") == "Ingress" and isinstance(spec, dict) and bool(spec.get("ingressClassName"))
+
+
 def class_notes(snap: Snapshot, options: ConvertOptions) -> list[Note]:
     """Which ingress class, if any, is Kong's cluster default: learnt from the scanned IngressClasses (or given
     with --default-ingress-class); class-less Ingresses are Kong's only then.  Said only when it matters: some
@@ -103,8 +115,9 @@ def class_notes(snap: Snapshot, options: ConvertOptions) -> list[Note]:
     from migrate.convert.classes import build_selector
     from migrate.model.inventory import build_inventory
 
-    inventory = build_inventory([d for d in snap.docs if d.obj.get("kind") in (
-        "IngressClass", "Ingress", "TCPIngress", "UDPIngress")], Report())
+    # Only the IngressClasses and the objects that may lack a class are parsed (not every Ingress again).
+    inventory = build_inventory([d for d in snap.docs if d.obj.get("kind") == "IngressClass" or (
+        d.obj.get("kind") in ("Ingress", "TCPIngress", "UDPIngress") and not _has_class(d.obj))], Report())
     classless = [i.meta for i in inventory.ingresses
                  if not i.ingress_class_name and not i.meta.annotations.get("kubernetes.io/ingress.class", "").strip()]
     classless += [o.meta for o in inventory.tcp_ingresses + inventory.udp_ingresses
@@ -204,10 +217,9 @@ def _helm_text(helm: HelmValues | None, inline: bool, markdown: bool) -> list[st
 def render(fmt: str, snap: Snapshot, notes: list[Note], report: Report, helm: HelmValues | None = None,
            inline: bool = False) -> str:
     """`inline`: no --output-dir, so the Helm values are printed in the report (json always carries them)."""
-    code = exit_code(report, notes)
     if fmt == "json":
         data = {
-            "exitCode": code,
+            "exitCode": exit_code(report, notes),
             "cluster": {"server": snap.server, "context": snap.context, "namespaces": snap.namespaces,
                         "read": dict(sorted(snap.counts.items())), "missingKinds": snap.missing_kinds,
                         "gatewayAPICRDs": {k: {"bundleVersion": b, "channel": c}
