@@ -234,16 +234,19 @@ class _Stream:
         buf = self.buf
         known, pos = self._anchor if self._anchor[0] <= line else (0, 0)
         while known < line:
-            block = buf.count(b"\n", pos, pos + _READ_CHUNK)
-            if known + block < line and pos + _READ_CHUNK < len(buf):
-                known, pos = known + block, pos + _READ_CHUNK
-                continue
-            newline = buf.find(b"\n", pos)
-            if newline < 0:
-                if self.fill():
+            end = pos + _READ_CHUNK
+            if end < len(buf):  # whole blocks before the line's: counted, not walked
+                block = buf.count(b"\n", pos, end)
+                if known + block < line:
+                    known, pos = known + block, end
                     continue
-                return len(buf)
-            known, pos = known + 1, newline + 1
+            while known < line:  # the line starts in this block, or past what is read
+                newline = buf.find(b"\n", pos)
+                if newline < 0:
+                    if self.fill():
+                        continue
+                    return len(buf)
+                known, pos = known + 1, newline + 1
         self._anchor = (known, pos)
         return pos
 
@@ -531,7 +534,6 @@ def _expand_object(obj: dict[str, Any], src: _Source, index: int, items: tuple[i
                 out.errors.append(InputError(src.display, f"{_location((*items, i))}{_object_label(item)}"
                                              f"{refused[i][0]}", index, src.line_of(index, (*prefix, "items", i))))
                 continue
-        for i, item in enumerate(listed):
             if not isinstance(item, dict):
                 out.errors.append(InputError(src.display, f"{_location((*items, i))}is not a Kubernetes object",
                                              index, src.line_of(index, (*prefix, "items", i))))
@@ -672,7 +674,7 @@ def _new_budget() -> _Budget:
     from migrate.yamlio import ReadLimits
 
     return _Budget(ReadLimits(MAX_NESTING, MAX_ALIAS_EXPANSION, ALIAS_EXPANSION_FLOOR, MAX_OBJECT_NODES,
-                              MAX_INPUT_NODES))
+                              MAX_INPUT_NODES), MAX_INPUT_OBJECTS)
 
 
 def _spend_objects(budget: _Budget, n: int = 1) -> None:
@@ -862,6 +864,7 @@ def parse_stream(stream: _Stream, display: str, out: LoadResult, budget: _Budget
 def _take_document(doc: ReadDocument, src: _Source, index: int, line0: int, out: LoadResult,
                    budget: _Budget) -> None:
     """One document read: its objects into `out.docs`, its problems into `out.errors`, its nodes charged."""
+    from migrate import yamlio
     from migrate.yamlio import structure_problem
 
     limits = budget.limits
@@ -871,24 +874,23 @@ def _take_document(doc: ReadDocument, src: _Source, index: int, line0: int, out:
     if doc.items:
         src.items[index] = ([line + line0 for line, _ in doc.items],
                             doc.items_end[0] + line0 if doc.items_end is not None else None)
-    if isinstance(root, dict) and _is_list(root) and doc.items:
+    listed = isinstance(root, dict) and _is_list(root) and bool(doc.items)
+    if listed:
         # a List: each item is an object of its own, bounded on its own; the envelope is bounded as one
         problem = structure_problem(doc.written - doc.items_written, doc.expanded - doc.items_expanded, limits,
                                     "this document")
-        if problem is not None:
-            out.errors.append(InputError(src.display, _object_label(root) + problem, index))
-            limits.run_nodes -= doc.written
-            return
-        limits.run_nodes -= doc.expanded - sum(n for _, n in doc.refused_items.values())
-        _expand_document(root, src, index, out, doc.refused_items)
-        return
-    problem = structure_problem(doc.written, doc.expanded, limits, "this document")
+        charge = doc.expanded - sum(n for _, n in doc.refused_items.values())
+    else:
+        problem = structure_problem(doc.written, doc.expanded, limits, "this document")
+        charge = doc.expanded
     if problem is not None:
         out.errors.append(InputError(src.display, _object_label(root) + problem, index))
         limits.run_nodes -= doc.written
         return
-    limits.run_nodes -= doc.expanded
-    _expand_document(root, src, index, out)
+    if charge > limits.run_nodes:  # the written nodes were bounded as they were read; these are expanded
+        raise yamlio.StructureError("", 0, root, budget=True)
+    limits.run_nodes -= charge
+    _expand_document(root, src, index, out, doc.refused_items if listed else None)
 
 
 def _doc_start_after(stream: _Stream, line: int) -> bool:

@@ -73,7 +73,7 @@ def test_alias_bomb_is_refused_with_bounded_memory() -> None:
     assert "Ingress/shop/laughs: YAML aliases expand this document to 926177133 nodes" in proc.stderr
 
 
-# INPUT-BOUNDS-PLACEHOLDER
+# The input bounds (no byte cap: structure, per object and per run) are tests/test_loader_bounds.py's.
 
 
 # --- generated inputs and output destinations (issues 13.1-13.3, 15.1, 15.2, 15.9) ---------------------
