@@ -293,7 +293,7 @@ def _open_input(name: str) -> Any:
     fh = open(name, "rb")  # noqa: SIM115 - closed by the caller
     if stat.S_ISDIR(os.fstat(fh.fileno()).st_mode):
         fh.close()
-        raise EncodingProblem("is a directory")
+        raise IsADirectoryError(21, "is a directory", name)
     return fh
 
 
@@ -684,8 +684,8 @@ def _spend_objects(budget: _Budget, n: int = 1) -> None:
 
 
 def _input_full(what: str) -> str:
-    return (f"the input holds more than {what}, more than one run reads: the rest of the input was not read "
-            "(convert it in parts, a few namespaces at a time)")
+    return (f"the input holds more than {what}, more than one run reads: this document and the rest of the input "
+            "were not read (convert it in parts, a few namespaces at a time)")
 
 
 def _json_nodes(value: Any) -> int:
@@ -894,10 +894,16 @@ def _take_document(doc: ReadDocument, src: _Source, index: int, line0: int, out:
 
 
 def _doc_start_after(stream: _Stream, line: int) -> bool:
+    """Whether a document starts after `line` (reading on, no further than one object's bound)."""
     start = stream.offset_of(line)
-    while _DOC_START.search(stream.buf, start) is None:
-        if not stream.fill():
-            return False
+    stream.checkpoint = start
+    try:
+        while _DOC_START.search(stream.buf, start) is None:
+            start = max(start, len(stream.buf) - 4)
+            if not stream.fill():
+                return False
+    except (TooLarge, EncodingProblem):
+        return False
     return True
 
 

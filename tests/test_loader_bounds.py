@@ -129,7 +129,8 @@ def test_the_run_reads_at_most_so_many_objects(tmp_path: Path, monkeypatch: pyte
     assert len(out.docs) == 5
     assert [str(e) for e in out.errors] == [
         f"{first} (document 5): the input holds more than 5 objects (documents and List items), more than one run "
-        "reads: the rest of the input was not read (convert it in parts, a few namespaces at a time)",
+        "reads: this document and the rest of the input were not read (convert it in parts, a few namespaces at a "
+        "time)",
         f"{second}: not read: the run's input bound was reached before it"]
 
 
@@ -138,8 +139,8 @@ def test_the_run_reads_at_most_so_many_nodes(monkeypatch: pytest.MonkeyPatch) ->
     out = _load(_list([_ingress(i) for i in range(20)]))
     assert out.docs == []
     assert [str(e) for e in out.errors] == [
-        "dump.yaml (document 0): the input holds more than 200 YAML nodes, more than one run reads: the rest of "
-        "the input was not read (convert it in parts, a few namespaces at a time)"]
+        "dump.yaml (document 0): the input holds more than 200 YAML nodes, more than one run reads: this document "
+        "and the rest of the input were not read (convert it in parts, a few namespaces at a time)"]
 
 
 def test_nodes_through_aliases_count_toward_the_run(monkeypatch: pytest.MonkeyPatch) -> None:
