@@ -1,11 +1,12 @@
 """Mutation fuzzing of every command's inputs, in-process (issue #13): no exception escapes, the exit code is a
-documented one (0, 1, 2) and what a run writes on stdout (or into its output files) parses.
+documented one (0, 1, 2), exit 2 comes with an error message, and what a run writes parses (stdout, output
+files, a JSON report); helm-values prints nothing on exit 1 or 2 and --in-place leaves the file alone then.
 
 Seeds are the golden cases' inputs (golden/convert, golden/helm-values, golden/check; convert's outputs also
 feed verify, helm-values and check) and, when present, the shared samples.  Mutations are structural (values
-retyped, keys deleted or renamed, list items duplicated, hostile strings, ports, hosts, paths, swapped Kong
-annotations, kinds and names) and textual (truncation, flipped bytes, tabs, duplicated lines, encodings); see
-tests/fuzz/mutators.py.  Every run is deterministic: a failure prints the command that replays it.
+retyped, keys deleted or renamed, list items duplicated or multiplied past the limits, hostile strings, ports,
+hosts, paths, swapped Kong annotations, kinds and names, another case's objects appended) and textual
+(truncation, flipped bytes, tabs, duplicated lines, encodings); see tests/fuzz/mutators.py.  Every run is deterministic: a failure prints the command that replays it.
 
 `scan` reads cluster-plausible mutants (any string in annotations and env vars, any JSON in plugin configs,
 repeated rules, valid but odd hosts and regex paths) from a fake API server on loopback.

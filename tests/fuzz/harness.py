@@ -296,8 +296,17 @@ def run_one(command: str, base: str, index: int, *, samples: bool = False, save:
         chosen = rng.sample(targets, 2 if len(targets) > 1 and rng.random() < 0.1 else 1) if targets else []
         for rel in chosen:
             path = work / rel
-            mutant = mutate(rng, path.read_bytes(), json_file=path.suffix == ".json",
-                            text_only=path.suffix not in INPUT_SUFFIXES)
+            data = path.read_bytes()
+            if path.suffix in (".yaml", ".yml") and rng.random() < 0.1:
+                # two estates in one input: objects of another case next to these (shared hosts, names, ports)
+                other = rng.choice(seeds_for(command, samples))
+                extra = [(n, s) for n, s in other.files if n in other.targets and isinstance(s, Path) and s.is_file()
+                         and s.suffix in (".yaml", ".yml")]
+                if extra:
+                    name, source = rng.choice(extra)
+                    data += b"\n---\n" + source.read_bytes()
+                    outcome.steps.append(f"{rel}: appended {other.name}/{name}")
+            mutant = mutate(rng, data, json_file=path.suffix == ".json", text_only=path.suffix not in INPUT_SUFFIXES)
             path.write_bytes(mutant.data)
             outcome.steps += [f"{rel}: {s}" for s in mutant.steps]
         if seed.text_args and rng.random() < 0.3:
@@ -310,6 +319,8 @@ def run_one(command: str, base: str, index: int, *, samples: bool = False, save:
             args = [a for a in args if a not in ("--prune", "--in-place")]
         outcome.args = args
         stdin = (work / seed.stdin).read_bytes() if seed.stdin else None
+        values = _last_option(args, "--values")
+        values_before = (work / values).read_bytes() if values and (work / values).is_file() else None
         try:
             with _cwd(work), _time_limit(time_limit):
                 result = invoke(args, stdin)
@@ -322,6 +333,9 @@ def run_one(command: str, base: str, index: int, *, samples: bool = False, save:
             outcome.exit_code = result.exit_code
             outcome.stderr = result.stderr
             outcome.problems += check_result(command, args, result, work)
+            in_place_failed = "--in-place" in args and result.exit_code != 0 and values and values_before is not None
+            if in_place_failed and ((work / values).read_bytes() != values_before or (work / f"{values}.bak").exists()):
+                outcome.problems.append(f"--in-place exit {result.exit_code} changed {values} or wrote a .bak")
         if save is not None and not outcome.ok:
             _save(outcome, work, save)
     return outcome
@@ -399,6 +413,11 @@ def check_result(command: str, args: list[str], result: Any, work: Path) -> list
         problems.append(f"exit code {result.exit_code} is not one of {sorted(DOCUMENTED_EXIT_CODES)}")
     if "Traceback (most recent call last)" in result.stdout + result.stderr:
         problems.append("a traceback was printed")
+    if result.exit_code == 2 and "error" not in result.stderr.lower():
+        problems.append("exit 2 without an error message on stderr")
+    if command == "helm-values" and result.exit_code in (1, 2) and result.stdout.strip():
+        # its --help: exit 1 'no values are printed', exit 2 'nothing is printed or written'
+        problems.append(f"helm-values exit {result.exit_code} printed {len(result.stdout)} characters")
     if result.exit_code not in (0, 1):
         return problems
     out = result.stdout
@@ -423,6 +442,11 @@ def check_result(command: str, args: list[str], result: Any, work: Path) -> list
         else:
             docs, err = _parse_yaml(out, "stdout")
             problems += [err] if err else _manifest_problems(docs, "stdout")
+        if _last_option(args, "--report-format") == "json" and "--output-dir" not in args:
+            report = _last_option(args, "--report")
+            text = (work / report).read_text() if report and (work / report).is_file() else result.stderr
+            _, err = _parse_json(text, f"the JSON report ({report or 'stderr'})")
+            problems += [err] if err else []
         if "--patches" in args and (work / "patches.yaml").exists():
             _, err = _parse_yaml((work / "patches.yaml").read_text(), "--patches file")
             problems += [err] if err else []

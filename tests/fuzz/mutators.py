@@ -658,3 +658,39 @@ CLUSTER: list[tuple[StructMutation, int]] = [
     (s_env, 5), (s_env_add, 3), (s_annotation, 6), (s_plugin_config, 2), (s_rules, 3), (s_host_path, 3),
     (s_labels, 2),
 ]
+
+
+def _vary(node: Any, i: int) -> Any:
+    """A copy of `node` whose hosts and paths are made distinct by `i` (many rules, listeners, routes)."""
+    if isinstance(node, dict):
+        out = {}
+        for k, v in node.items():
+            if k in ("host", "hostname") and isinstance(v, str):
+                out[k] = f"h{i}.{v.lstrip('*.') or 'example.com'}"
+            elif k == "path" and isinstance(v, str):
+                out[k] = f"{v.rstrip('/')}/{i}"
+            elif k in ("hosts", "hostnames") and isinstance(v, list):
+                out[k] = [f"h{i}.{h.lstrip('*.')}" if isinstance(h, str) else h for h in v]
+            else:
+                out[k] = _vary(v, i)
+        return out
+    if isinstance(node, list):
+        return [_vary(v, i) for v in node]
+    return copy.deepcopy(node)
+
+
+def m_multiply(rng: random.Random, docs: list[Any]) -> str | None:
+    """Many distinct rules, paths, TLS entries or listeners: the limits (16 rules, 64 listeners) and their splits."""
+    cands = [s for s in slots(docs) if s.key in ("rules", "paths", "tls", "listeners", "hostnames", "hosts")
+             and isinstance(s.value, list) and s.value]
+    if not cands:
+        return None
+    slot = rng.choice(cands)
+    count = rng.choice([17, 33, 65, 130])
+    item = rng.choice(slot.value)
+    slot.value.extend(_vary(item, i) if not isinstance(item, str) else f"h{i}.{item.lstrip('*.')}"
+                      for i in range(count))
+    return f"multiply {slot.where()} by {count}"
+
+
+STRUCTURAL.append((m_multiply, 1))
