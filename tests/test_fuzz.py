@@ -6,7 +6,8 @@ Seeds are the golden cases' inputs (golden/convert, golden/helm-values, golden/c
 feed verify, helm-values and check) and, when present, the shared samples.  Mutations are structural (values
 retyped, keys deleted or renamed, list items duplicated or multiplied past the limits, hostile strings, ports,
 hosts, paths, swapped Kong annotations, kinds and names, another case's objects appended) and textual
-(truncation, flipped bytes, tabs, duplicated lines, encodings); see tests/fuzz/mutators.py.  Every run is deterministic: a failure prints the command that replays it.
+(truncation, flipped bytes, tabs, duplicated lines, encodings), and odd values for the options a user types;
+see tests/fuzz/mutators.py.  Every run is deterministic: a failure prints the command that replays it.
 
 `scan` reads cluster-plausible mutants (any string in annotations and env vars, any JSON in plugin configs,
 repeated rules, valid but odd hosts and regex paths) from a fake API server on loopback.
@@ -146,3 +147,16 @@ def test_a_listen_parameter_holding_a_comma_is_named(tmp_path: Path, command: st
     assert result.exit_code == 2
     assert (f"{values} line 5: proxy.http.parameters holds 'bac,klog=16384': a comma would split the Kong listen "
             "the chart renders (one flag per item)") in result.stderr
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--gateway-name", ""], "--gateway-name '' is not a valid DNS-1123 name"),
+    (["--gateway-class", "Kong"], "--gateway-class 'Kong' is not a valid DNS-1123 name"),
+    (["--gateway-namespace", "a.b"], "--gateway-namespace 'a.b' is not a valid namespace name"),
+    (["--gateway", "Edge/web"], "--gateway 'Edge' is not a valid namespace name"),
+])
+def test_scan_refuses_gateway_names_the_api_server_would(tmp_path: Path, args: list[str], message: str) -> None:
+    """convert checked these names, scan did not: `--gateway-name ''` planned a Gateway with an empty name."""
+    result = run_cli(["scan", "--kubeconfig", str(tmp_path / "no-kubeconfig"), *args])
+    assert result.exit_code == 2
+    assert f"migrate: error: {message}" in result.stderr

@@ -114,6 +114,12 @@ def scan(
     reuse = _ns_name("--gateway", gateway)
     if reuse is not None:
         gateway_namespace, gateway_name = reuse
+    # as convert checks them: the emitted GatewayClass and Gateway must be objects the API server accepts
+    for flag, value in (("--gateway-class", gateway_class), ("--gateway" if reuse else "--gateway-name", gateway_name)):
+        if not is_dns1123_subdomain(value):
+            raise fail(f"{flag} {value!r} is not a valid DNS-1123 name")
+    if not is_dns1123_label(gateway_namespace):
+        raise fail(f"{'--gateway' if reuse else '--gateway-namespace'} {gateway_namespace!r} is not a valid namespace name")
 
     from migrate.convert.pipeline import run_convert
     from migrate.report import Report

@@ -182,6 +182,21 @@ EXTRA_OPTIONS: dict[str, list[list[str]]] = {
 }
 
 
+# Options whose value a user types: each gets odd values now and then.
+ODD_OPTIONS: dict[str, list[str]] = {
+    "convert": ["--kic-version", "--source-kic-version", "--gateway-name", "--gateway-namespace", "--gateway-class",
+                "--ingress-class", "--default-ingress-class"],
+    "verify": ["--kic-version", "--source-kic-version", "--ingress-class", "--default-ingress-class"],
+    "helm-values": ["--release", "--namespace", "--gateway", "--gateway-class", "--http-container-port",
+                    "--https-container-port"],
+    "check": ["--release", "--namespace", "--gateway", "--gateway-class"],
+    "scan": ["--gateway", "--proxy-service", "--context", "-n", "--gateway-name", "--gateway-namespace",
+             "--kic-version", "--ingress-class"],
+}
+ODD_VALUES = ["", " ", "3", "3.5", "3.5.7.1", "v3.5.7", "2", "9", "x", "a/b", "a/", "/b", "kong/kong", "UPPER", "ü",
+              "a" * 300, "-x", "3.4.14", "0.0.0", "99999999999999999999", "0", "65536", "-1", "kong", "a..b", "*"]
+
+
 # --- running ---------------------------------------------------------------------------------------------------
 
 class RunTimeout(BaseException):  # noqa: N818 - a BaseException, so no `except Exception` in the code swallows it
@@ -315,6 +330,8 @@ def run_one(command: str, base: str, index: int, *, samples: bool = False, save:
             outcome.steps.append(f"argument {i}: {step}")
         for _ in range(rng.choice([0, 0, 1, 1, 2])):
             args += rng.choice(EXTRA_OPTIONS[command])
+        if rng.random() < 0.15:
+            args += [rng.choice(ODD_OPTIONS[command]), rng.choice(ODD_VALUES)]
         if command == "helm-values" and ("--prune" in args or "--in-place" in args) and "--values" not in args:
             args = [a for a in args if a not in ("--prune", "--in-place")]
         outcome.args = args
@@ -566,6 +583,8 @@ def run_scan(base: str, index: int, *, save: Path | None = None, time_limit: flo
     args = ["scan", "--kubeconfig", "kubeconfig"]
     for _ in range(rng.choice([0, 1, 1, 2])):
         args += rng.choice(EXTRA_OPTIONS["scan"])
+    if rng.random() < 0.15:
+        args += [rng.choice(ODD_OPTIONS["scan"]), rng.choice(ODD_VALUES)]
     outcome = Outcome("scan", index, base, name, args, steps)
     servable = _servable(docs)
     with FakeCluster() as cluster, tempfile.TemporaryDirectory(prefix="migrate-fuzz-") as tmp:
