@@ -79,6 +79,11 @@ def _root(
     ] = False,
 ) -> None:
     """Kong Ingress -> Gateway API migration."""
+    import warnings
+
+    # Python's `re` warns about PCRE spellings in users' regexes (`[[:alpha:]]`: FutureWarning "Possible nested
+    # set"); a Python warning on stderr is no report line, and it broke --report-format json there
+    warnings.filterwarnings("ignore", message="Possible (nested set|set )", category=FutureWarning)
 
 
 # The commands in the order of a migration, each with its whole one-line summary (the top-level help).

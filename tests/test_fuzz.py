@@ -160,3 +160,24 @@ def test_scan_refuses_gateway_names_the_api_server_would(tmp_path: Path, args: l
     result = run_cli(["scan", "--kubeconfig", str(tmp_path / "no-kubeconfig"), *args])
     assert result.exit_code == 2
     assert f"migrate: error: {message}" in result.stderr
+
+
+def test_python_regex_warnings_stay_off_stderr(tmp_path: Path) -> None:
+    """A PCRE POSIX class in a regex path (`/~[[:alpha:]]`) made Python's `re` print 'FutureWarning: Possible
+    nested set' on stderr, ahead of a JSON report (run as a process: pytest captures warnings in-process)."""
+    import json
+    import subprocess
+    import sys
+
+    from tests.support import REPO
+
+    ingress = tmp_path / "ingress.yaml"
+    ingress.write_text("apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: posix, namespace: apps}\n"
+                       "spec:\n  ingressClassName: kong\n  rules:\n  - host: a.example.com\n    http:\n      paths:\n"
+                       "      - path: /~/[[:alpha:]]+$\n        pathType: ImplementationSpecific\n"
+                       "        backend: {service: {name: web, port: {number: 80}}}\n")
+    proc = subprocess.run([sys.executable, "-m", "migrate", "convert", str(ingress), "--report-format", "json"],
+                          cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert proc.returncode in (0, 1), proc.stderr
+    assert "Warning" not in proc.stderr
+    assert json.loads(proc.stderr)["entries"]
