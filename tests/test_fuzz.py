@@ -181,3 +181,24 @@ def test_python_regex_warnings_stay_off_stderr(tmp_path: Path) -> None:
     assert proc.returncode in (0, 1), proc.stderr
     assert "Warning" not in proc.stderr
     assert json.loads(proc.stderr)["entries"]
+
+
+@pytest.mark.parametrize(("field", "message"), [
+    ('metadata: {name: "konga\\0b", namespace: kong}', "metadata.name 'konga\\x00b' is not a valid name"),
+    ('metadata: {name: kong, namespace: Kong}', "metadata.namespace 'Kong' is not a valid namespace name"),
+    ('metadata: {name: kong, namespace: kong}\n# listener', "listener name 'http\\nproxy: {}' is not a valid SectionName"),
+], ids=["nul-in-name", "upper-namespace", "newline-in-listener"])
+@pytest.mark.parametrize("command", ["helm-values", "check"])
+def test_gateway_and_listener_names_the_api_server_refuses(tmp_path: Path, field: str, message: str,
+                                                           command: str) -> None:
+    """A NUL in a Gateway's name went verbatim into the values' header comment (unreadable YAML), a newline in a
+    listener name into the check table: names are refused as the API server refuses them."""
+    listener = "http\\nproxy: {}" if "listener" in field else "http"
+    gateway = tmp_path / "gateway.yaml"
+    gateway.write_text(f"apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\n{field}\nspec:\n"
+                       f"  gatewayClassName: kong\n  listeners:\n  - {{name: \"{listener}\", port: 80, protocol: HTTP}}\n")
+    values = ["--values", str(GOLDEN / "check" / "all-programmed" / "values.yaml")] if command == "check" else []
+    result = run_cli([command, str(gateway), *values])
+    assert result.exit_code == 2
+    assert "the API server would reject this Gateway: " + message in result.stderr
+    assert "proxy" not in result.stdout

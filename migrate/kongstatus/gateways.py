@@ -99,9 +99,21 @@ def parse_gateway(obj: dict[str, Any], source: SourceRef | None = None) -> Gatew
 def crd_violations(obj: dict[str, Any]) -> list[str]:
     """The Gateway CRD's validation rules (x-kubernetes-validations on spec.listeners, v1.3/v1.6) this object
     breaks: the API server would reject it, so no values may be derived from it.  Each names the rule."""
+    from migrate.model.validation import is_dns1123_label, is_dns1123_subdomain
+
     spec: dict[str, Any] = obj["spec"] if isinstance(obj.get("spec"), dict) else {}
     listeners = [lst for lst in (spec.get("listeners") or []) if isinstance(lst, dict)]
     out: list[str] = []
+    # object names and listener names (SectionName) as the API server validates them; a control character in
+    # one went verbatim into a comment of the values (a NUL made the YAML unreadable)
+    meta = obj["metadata"] if isinstance(obj.get("metadata"), dict) else {}
+    if not is_dns1123_subdomain(str(meta.get("name") or "")):
+        out.append(f"metadata.name {meta.get('name')!r} is not a valid name (lower-case DNS-1123 subdomain)")
+    if meta.get("namespace") is not None and not is_dns1123_label(str(meta["namespace"])):
+        out.append(f"metadata.namespace {meta['namespace']!r} is not a valid namespace name")
+    for lst in listeners:
+        if not is_dns1123_subdomain(str(lst.get("name") or "")):
+            out.append(f"listener name {lst.get('name')!r} is not a valid SectionName (lower-case DNS-1123 subdomain)")
     if not spec.get("gatewayClassName"):
         out.append("spec.gatewayClassName is required (CRD schema: required field)")
     names = [lst.get("name") for lst in listeners]

@@ -404,7 +404,10 @@ def _parse_json(text: str, what: str) -> tuple[Any, str | None]:
 
 
 def _manifest_problems(docs: list[Any], what: str) -> list[str]:
-    """Every document convert writes can go to `kubectl apply`: a mapping with apiVersion, kind and a name."""
+    """Every document convert writes can go to `kubectl apply`: a mapping with apiVersion, kind, and a name (and
+    namespace) the API server accepts."""
+    from migrate.model.validation import is_dns1123_label, is_dns1123_subdomain
+
     out = []
     for i, doc in enumerate(docs):
         if doc is None:
@@ -413,6 +416,9 @@ def _manifest_problems(docs: list[Any], what: str) -> list[str]:
         if not (isinstance(doc, dict) and isinstance(doc.get("apiVersion"), str) and isinstance(doc.get("kind"), str)
                 and isinstance(meta, dict) and isinstance(meta.get("name"), str) and meta["name"]):
             out.append(f"{what} document {i} is not a named Kubernetes object: {str(doc)[:200]}")
+        elif not is_dns1123_subdomain(meta["name"]) or not is_dns1123_label(str(meta.get("namespace", "default"))):
+            out.append(f"{what} document {i}: {doc['kind']} {meta.get('namespace')}/{meta['name']}: a name the API "
+                       "server refuses")
     return out
 
 
@@ -485,8 +491,9 @@ def check_result(command: str, args: list[str], result: Any, work: Path) -> list
         parts = SECTION.split(out)
         sections = [("stdout", parts[0])] + [(f"stdout section {parts[i]}", parts[i + 1]) for i in range(1, len(parts) - 1, 2)]
         for what, text in sections:
-            _, err = _parse_yaml(text, what)
-            problems += [err] if err else []
+            docs, err = _parse_yaml(text, what)
+            services = fmt == "service" or "services" in what
+            problems += [err] if err else _manifest_problems(docs, what) if services else []
     elif command == "check" and fmt == "json":
         _, err = _parse_json(out, "stdout (-o json)")
         problems += [err] if err else []
