@@ -104,10 +104,25 @@ def exponent(samples: list[tuple[int, float]]) -> str:
     return f"{math.log(t1 / t0) / math.log(n1 / n0):.2f}"
 
 
-def _dump_input(objs: list[dict[str, Any]], path: Path) -> None:
-    from migrate import yamlio
+def _in_child(code: str, *args: str) -> None:
+    """Heavy bookkeeping (building inputs, reading outputs) in a child process: Linux keeps a process's peak
+    RSS across fork and exec, so a benchmark process that held an estate would lend its own peak to every
+    command it measures afterwards (the floor's figure most of all)."""
+    subprocess.run([PY, "-c", code, *args], cwd=ROOT, check=True)
 
-    path.write_text(yamlio.dump_yaml_documents(objs))
+
+def _write_estate(estate: str, n: int, path: Path) -> None:
+    _in_child("import sys; from benchmarks.run import ESTATES; from migrate import yamlio; "
+              "open(sys.argv[3], 'w').write(yamlio.dump_yaml_documents(ESTATES[sys.argv[1]](int(sys.argv[2]))))",
+              estate, str(n), str(path))
+
+
+def _pickle_output(out: Path, pickled: Path) -> int:
+    """The documents of `out` pickled for the floor's dump; their count."""
+    _in_child("import pickle, sys, yaml; docs = [d for d in yaml.load_all(open(sys.argv[1]).read(), "
+              "Loader=yaml.CSafeLoader) if d is not None]; open(sys.argv[2], 'wb').write(pickle.dumps(docs))",
+              str(out), str(pickled))
+    return len(pickle.loads(pickled.read_bytes()))
 
 
 ESTATES: dict[str, Callable[[int], list[dict[str, Any]]]] = {
@@ -122,19 +137,16 @@ def bench_convert(estates: list[str], sizes: list[int], repeat: int, work: Path,
         growth: dict[str, list[tuple[int, float]]] = {"convert": [], "convert --no-verify": []}
         for n in sizes:
             src = work / f"{estate}-{n}.yaml"
-            _dump_input(ESTATES[estate](n), src)
+            _write_estate(estate, n, src)
             out = work / f"out-{estate}-{n}.yaml"
             verified = best([PY, "-m", "migrate", "convert", str(src), *extra], repeat, out)
             plain = best([PY, "-m", "migrate", "convert", str(src), "--no-verify", *extra], repeat, out)
-            import yaml  # only the benchmark's own bookkeeping: hand convert's output to the baseline
-
-            out_docs = [d for d in yaml.load_all(out.read_text(), Loader=yaml.CSafeLoader) if d is not None]
             pickled = work / f"out-{estate}-{n}.pickle"
-            pickled.write_bytes(pickle.dumps(out_docs))
+            out_count = _pickle_output(out, pickled)
             bases = {name: best([PY, "-c", body, str(src), str(pickled)], repeat) for name, body in BASELINE.items()}
             fastest = min(bases, key=lambda k: bases[k].seconds)
             base = bases[fastest]
-            yield (f"{estate} N={n:>6} ({src.stat().st_size / 1e6:.1f} MB in, {len(out_docs)} objects / "
+            yield (f"{estate} N={n:>6} ({src.stat().st_size / 1e6:.1f} MB in, {out_count} objects / "
                    f"{out.stat().st_size / 1e6:.1f} MB out, exit {verified.exit_code})")
             for label, run in (("convert", verified), ("convert --no-verify", plain)):
                 t_ratio = run.seconds / base.seconds
@@ -224,7 +236,9 @@ def bench_shapes(names: list[str], repeat: int, work: Path) -> Iterator[str]:
                        "runpy.run_module('migrate', run_name='__main__')",
                        str(src), str(work / "values-in-place.yaml"), str(gw)]
             else:
-                src.write_text(yamlio.dump_yaml_documents(SHAPES[name](n)))  # type: ignore[arg-type]
+                _in_child("import sys; from benchmarks.generate import SHAPES; from migrate import yamlio; "
+                          "open(sys.argv[2], 'w').write(yamlio.dump_yaml_documents(SHAPES[sys.argv[1]]"
+                          "(int(sys.argv[3]))))", name, str(src), str(n))
                 cmd = [PY, "-m", "migrate", "convert", str(src)]  # convert verifies by default
             s = best(cmd, repeat)
             samples.append((n, s))
