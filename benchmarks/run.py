@@ -72,12 +72,12 @@ class Sample:
     cpu: float = 0.0  # user + system seconds, the process and every child it waited for
 
 
-def measure(cmd: list[str], stdout: Path | None = None) -> Sample:
+def measure(cmd: list[str], stdout: Path | None = None, cwd: Path = ROOT) -> Sample:
     """Wall time, CPU time and peak RSS of one child process.  Linux's wait4 reports the child together with
     the children it waited for (convert's verification child included): max RSS is the largest of them."""
     with open(stdout or os.devnull, "wb") as out, open(os.devnull, "wb") as err:
         start = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=ROOT)
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=cwd)
         try:
             _, status, usage = os.wait4(proc.pid, 0)
         except BaseException:  # interrupted: do not leave the child running
@@ -88,8 +88,8 @@ def measure(cmd: list[str], stdout: Path | None = None) -> Sample:
     return Sample(elapsed, usage.ru_maxrss, proc.returncode, usage.ru_utime + usage.ru_stime)
 
 
-def best(cmd: list[str], repeat: int, stdout: Path | None = None) -> Sample:
-    runs = [measure(cmd, stdout) for _ in range(repeat)]
+def best(cmd: list[str], repeat: int, stdout: Path | None = None, cwd: Path = ROOT) -> Sample:
+    runs = [measure(cmd, stdout, cwd) for _ in range(repeat)]
     return Sample(min(r.seconds for r in runs), min(r.max_rss_kb for r in runs), runs[0].exit_code,
                   min(r.cpu for r in runs))
 

@@ -29,23 +29,19 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import os
 import pickle
-import subprocess
 import sys
 import tempfile
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from benchmarks.generate import generate
-from benchmarks.run import PY, ROOT, machine
+from benchmarks.run import PY, ROOT, Sample, best, machine, measure
 
 KONG_LABELS = {"app.kubernetes.io/name": "kong", "app.kubernetes.io/instance": "kong"}
 PARTIAL = "as=PartialObjectMetadataList"
@@ -228,32 +224,6 @@ sys.stdout.write(yaml.dump_all(out, Dumper=yaml.CSafeDumper, sort_keys=False, de
 """
 
 
-@dataclass
-class Sample:
-    seconds: float  # wall
-    cpu: float  # user + system: steadier than wall time on a shared machine
-    max_rss_kb: int
-
-
-def measure(cmd: list[str], stdout: Path | None = None, cwd: Path = ROOT) -> tuple[Sample, int]:
-    """Wall and CPU time and peak RSS of one child process (its own rusage), and its exit code."""
-    with open(stdout or os.devnull, "wb") as out, open(os.devnull, "wb") as err:
-        start = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=cwd)
-        try:
-            _, status, usage = os.wait4(proc.pid, 0)
-        except BaseException:  # interrupted: do not leave the child running
-            proc.kill()
-            raise
-        elapsed = time.perf_counter() - start
-    return Sample(elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss), os.waitstatus_to_exitcode(status)
-
-
-def best(cmd: list[str], repeat: int, stdout: Path | None = None, cwd: Path = ROOT) -> Sample:
-    runs = [measure(cmd, stdout, cwd)[0] for _ in range(repeat)]
-    return Sample(min(r.seconds for r in runs), min(r.cpu for r in runs), min(r.max_rss_kb for r in runs))
-
-
 def kubeconfig(url: str) -> str:
     return ("apiVersion: v1\nkind: Config\n"
             f"clusters:\n- name: bench\n  cluster:\n    server: {url}\n"
@@ -274,7 +244,7 @@ def bench(sizes: list[int], repeat: int, work: Path, forbid: bool, scan_args: li
             kc.write_text(kubeconfig(url))
             out = work / f"scan-{n}.yaml"
             cmd = [PY, "-m", "migrate", "scan", "--kubeconfig", str(kc), *scan_args]
-            _, code = measure(cmd, out, tree)  # untimed: records the requests, fills the server's cache
+            code = measure(cmd, out, tree).exit_code  # untimed: records the requests, fills the server's cache
             recorded = list(api.recorded)
             requests = work / f"requests-{n}.json"
             requests.write_text(json.dumps(recorded))
