@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -10,6 +11,18 @@ from migrate.loader import SourceDoc
 from migrate.sources import SourceRef
 
 GATEWAY_GROUP = "gateway.networking.k8s.io"
+# Kubernetes names (apimachinery's DNS-1123 rules, as in migrate.model.validation: a helm-values or check run
+# imports nothing of migrate.model)
+_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+_DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+
+
+def is_dns1123_label(value: str) -> bool:
+    return len(value) <= 63 and bool(_DNS_LABEL.fullmatch(value))
+
+
+def is_dns1123_subdomain(value: str) -> bool:
+    return len(value) <= 253 and bool(_DNS_SUBDOMAIN.fullmatch(value))
 
 
 @dataclass(frozen=True)
@@ -99,8 +112,6 @@ def parse_gateway(obj: dict[str, Any], source: SourceRef | None = None) -> Gatew
 def crd_violations(obj: dict[str, Any]) -> list[str]:
     """The Gateway CRD's validation rules (x-kubernetes-validations on spec.listeners, v1.3/v1.6) this object
     breaks: the API server would reject it, so no values may be derived from it.  Each names the rule."""
-    from migrate.model.validation import is_dns1123_label, is_dns1123_subdomain
-
     spec: dict[str, Any] = obj["spec"] if isinstance(obj.get("spec"), dict) else {}
     listeners = [lst for lst in (spec.get("listeners") or []) if isinstance(lst, dict)]
     out: list[str] = []
