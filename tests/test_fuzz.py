@@ -202,3 +202,20 @@ def test_gateway_and_listener_names_the_api_server_refuses(tmp_path: Path, field
     assert result.exit_code == 2
     assert "the API server would reject this Gateway: " + message in result.stderr
     assert "proxy" not in result.stdout
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--release", "ü"], "--release 'ü' is not a valid Helm release name"),
+    (["--release", "a" * 54], f"--release '{'a' * 54}' is not a valid Helm release name"),
+    (["--namespace", "/b"], "--namespace '/b' is not a valid namespace name"),
+])
+@pytest.mark.parametrize("command", ["helm-values", "check"])
+def test_release_and_namespace_are_names_helm_and_the_api_server_accept(args: list[str], message: str,
+                                                                        command: str) -> None:
+    """--release and --namespace went unchecked into the Services (`-o service`: Service kong/ü-kong-proxy,
+    /b/kong-kong-proxy) and the controller's publish_service."""
+    values = ["--values", str(GOLDEN / "check" / "all-programmed" / "values.yaml")] if command == "check" else []
+    result = run_cli([command, str(GOLDEN / "check" / "all-programmed" / "gateway.yaml"), *values, *args])
+    assert result.exit_code == 2
+    assert f"migrate: error: {message}" in result.stderr
+    assert result.stdout == ""

@@ -10,7 +10,15 @@ from typing import Annotated, Any
 import typer
 
 from migrate.cli import app
-from migrate.commands.common import EXIT_NEEDS_HUMAN, EXIT_USAGE, ChartOpt, fail, load_gateways, write_stdout
+from migrate.commands.common import (
+    EXIT_NEEDS_HUMAN,
+    EXIT_USAGE,
+    ChartOpt,
+    check_release,
+    fail,
+    load_gateways,
+    write_stdout,
+)
 
 CONDITION_TYPES = ("Accepted", "Conflicted", "ResolvedRefs", "Programmed")
 
@@ -141,6 +149,7 @@ def check(
         raise fail(NEEDS)
     if (values_file is None) == (not service):
         raise fail("give either --values FILE or --service FILE (with --proxy-listen/--stream-listen)")
+    check_release(release, namespace)
     selected = load_gateways(inputs, gateway, gateway_class)
     gateways, input_failed = selected.gateways, selected.input_failed
     values: dict[str, Any] | None = None

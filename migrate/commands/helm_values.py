@@ -10,7 +10,15 @@ import typer
 
 from migrate import __version__
 from migrate.cli import app
-from migrate.commands.common import EXIT_NEEDS_HUMAN, EXIT_USAGE, ChartOpt, fail, load_gateways, write_stdout
+from migrate.commands.common import (
+    EXIT_NEEDS_HUMAN,
+    EXIT_USAGE,
+    ChartOpt,
+    check_release,
+    fail,
+    load_gateways,
+    write_stdout,
+)
 
 
 class Output(StrEnum):
@@ -74,6 +82,7 @@ def helm_values(
         raise fail("--in-place needs --values FILE")
     if prune and values_file is None:
         raise fail("--prune needs --values FILE (without it the values hold only what the Gateways need)")
+    check_release(release, namespace)
     selected = load_gateways(inputs, gateway, gateway_class)
     if selected.input_failed:
         typer.echo("migrate: error: some input could not be read or would be rejected (above): no values "
