@@ -25,7 +25,6 @@ import argparse
 import itertools
 import math
 import os
-import pickle
 import platform
 import subprocess
 import sys
@@ -119,10 +118,11 @@ def _write_estate(estate: str, n: int, path: Path) -> None:
 
 def _pickle_output(out: Path, pickled: Path) -> int:
     """The documents of `out` pickled for the floor's dump; their count."""
+    count = pickled.with_suffix(".count")
     _in_child("import pickle, sys, yaml; docs = [d for d in yaml.load_all(open(sys.argv[1]).read(), "
-              "Loader=yaml.CSafeLoader) if d is not None]; open(sys.argv[2], 'wb').write(pickle.dumps(docs))",
-              str(out), str(pickled))
-    return len(pickle.loads(pickled.read_bytes()))
+              "Loader=yaml.CSafeLoader) if d is not None]; open(sys.argv[2], 'wb').write(pickle.dumps(docs)); "
+              "open(sys.argv[3], 'w').write(str(len(docs)))", str(out), str(pickled), str(count))
+    return int(count.read_text())
 
 
 ESTATES: dict[str, Callable[[int], list[dict[str, Any]]]] = {
