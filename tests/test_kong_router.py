@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 import pytest
@@ -428,3 +429,17 @@ def test_from_deck_details() -> None:
 def test_from_deck_odd_input_does_not_raise(data: Any) -> None:
     config = from_deck(data)
     KongRouter(config, T).route(req("/"))
+
+
+@pytest.mark.parametrize("flavor", TRADITIONAL)
+def test_posix_classes_mean_what_pcre_and_rust_read(flavor: RouterFlavor) -> None:
+    """`[[:alpha:]]` is one ASCII letter to PCRE and the Rust crate (Python's `re` alone reads a set of `[:alph`
+    then `]`): found by the fuzz harness."""
+    from migrate.verify.probes import regex_sample
+
+    r = router(svc("letters", Route("r", hosts=[H], paths=["~/[[:alpha:]]+$"])),
+               svc("rest", Route("r2", hosts=[H], paths=["/"])), flavor=flavor)
+    assert backend_of(r.route(req("/abc"))) == "ns/letters:80"
+    assert backend_of(r.route(req("/a1"))) == "ns/rest:80"
+    sample = regex_sample("/[[:alnum:]_]+/[[:^digit:]]$")
+    assert sample is not None and re.fullmatch(r"/[a-zA-Z0-9_]+/[^0-9]", sample)

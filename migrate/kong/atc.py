@@ -139,9 +139,25 @@ def rust_regex_problem(pattern: str) -> str | None:
     return None
 
 
+# POSIX classes inside a bracket expression (PCRE and the Rust crate both read them, ASCII only); Python's `re`
+# reads `[[:alpha:]]` as the set `[:alph` followed by a literal `]`.
+_POSIX_CLASSES = {
+    "alpha": "a-zA-Z", "digit": "0-9", "alnum": "a-zA-Z0-9", "upper": "A-Z", "lower": "a-z", "word": "a-zA-Z0-9_",
+    "xdigit": "0-9A-Fa-f", "space": "\\t\\n\\x0b\\x0c\\r ", "blank": " \\t", "punct": "!-/:-@\\[-`{-~",
+    "cntrl": "\\x00-\\x1f\\x7f", "print": "\\x20-\\x7e", "graph": "\\x21-\\x7e", "ascii": "\\x00-\\x7f",
+}
+_POSIX = "|".join(_POSIX_CLASSES)
+_NEGATED_POSIX_ALONE = re.compile(r"\[\[:\^(" + _POSIX + r"):\]\]")
+_POSIX_IN_CLASS = re.compile(r"\[:(" + _POSIX + r"):\]")
+
+
 def to_python_regex(pattern: str) -> str:
-    """Rust/PCRE spellings Python's `re` lacks: `(?<name>` → `(?P<name>`, `\\z` → `\\Z`."""
+    """Rust/PCRE spellings Python's `re` lacks: `(?<name>` → `(?P<name>`, `\\z` → `\\Z`, POSIX classes
+    (`[[:alpha:]_]` → `[a-zA-Z_]`; a negated one only as a whole bracket: `[[:^digit:]]` → `[^0-9]`)."""
     pattern = re.sub(r"\(\?<(?![=!])", "(?P<", pattern)
+    if "[:" in pattern:
+        pattern = _NEGATED_POSIX_ALONE.sub(lambda m: "[^" + _POSIX_CLASSES[m.group(1)] + "]", pattern)
+        pattern = _POSIX_IN_CLASS.sub(lambda m: _POSIX_CLASSES[m.group(1)], pattern)
     return re.sub(r"(?<!\\)((?:\\\\)*)\\z", r"\1\\Z", pattern)
 
 

@@ -65,11 +65,12 @@ def _regex_sample(pattern: str, any_char: str) -> str | None | tuple[str, Any]:
 
         from migrate.kong.atc import GuardedPattern, compile_python_regex, guard, to_python_regex
 
-        tree = sre_parse.parse(pattern)
+        python_pattern = to_python_regex(pattern)  # Kong's spelling (POSIX classes, named groups) as `re` reads it
+        tree = sre_parse.parse(python_pattern)
         text = _emit(list(tree)).replace(_ANY, any_char)
-        # the router's compiled regex when it is the same pattern (compiled once per run, not once here too)
-        shared = compile_python_regex(pattern)[0] if to_python_regex(pattern) == pattern else None
-        rx = shared if shared is not None else guard(re.compile(pattern))
+        # the router's compiled regex (compiled once per run, not once here too)
+        shared = compile_python_regex(pattern)[0]
+        rx = shared if shared is not None else guard(re.compile(python_pattern))
     except (re.error, RecursionError, ValueError, TypeError, IndexError):
         return None
     if isinstance(rx, GuardedPattern):
