@@ -338,24 +338,32 @@ def run_one(command: str, base: str, index: int, *, samples: bool = False, save:
         stdin = (work / seed.stdin).read_bytes() if seed.stdin else None
         values = _last_option(args, "--values")
         values_before = (work / values).read_bytes() if values and (work / values).is_file() else None
-        try:
-            with _cwd(work), _time_limit(time_limit):
-                result = invoke(args, stdin)
-        except RunTimeout as exc:
-            outcome.timed_out = True
-            outcome.problems.append(f"timeout: {exc}")
-            result = None
-            _reset_after_interrupt()
+        result = _run_checked(outcome, command, args, work, time_limit, stdin)
         if result is not None:
-            outcome.exit_code = result.exit_code
-            outcome.stderr = result.stderr
-            outcome.problems += check_result(command, args, result, work)
             in_place_failed = "--in-place" in args and result.exit_code != 0 and values and values_before is not None
             if in_place_failed and ((work / values).read_bytes() != values_before or (work / f"{values}.bak").exists()):
                 outcome.problems.append(f"--in-place exit {result.exit_code} changed {values} or wrote a .bak")
         if save is not None and not outcome.ok:
             _save(outcome, work, save)
     return outcome
+
+
+def _run_checked(outcome: Outcome, command: str, args: list[str], work: Path, time_limit: float | None,
+                 stdin: bytes | None = None) -> Any:
+    """One bounded in-process run in `work`, its exit code, stderr and problems recorded on `outcome`; the
+    result, or None when it ran out of time."""
+    try:
+        with _cwd(work), _time_limit(time_limit):
+            result = invoke(args, stdin)
+    except RunTimeout as exc:
+        outcome.timed_out = True
+        outcome.problems.append(f"timeout: {exc}")
+        _reset_after_interrupt()
+        return None
+    outcome.exit_code = result.exit_code
+    outcome.stderr = result.stderr
+    outcome.problems += check_result(command, args, result, work)
+    return result
 
 
 def _reset_after_interrupt() -> None:
@@ -600,18 +608,7 @@ def run_scan(base: str, index: int, *, save: Path | None = None, time_limit: flo
         work = Path(tmp)
         (work / "kubeconfig").write_text(kubeconfig(cluster.url))
         (work / "objects.json").write_text(json.dumps([d for _, d in servable], indent=1))
-        try:
-            with _cwd(work), _time_limit(time_limit):
-                result = invoke(args)
-        except RunTimeout as exc:
-            outcome.timed_out = True
-            outcome.problems.append(f"timeout: {exc}")
-            result = None
-            _reset_after_interrupt()
-        if result is not None:
-            outcome.exit_code = result.exit_code
-            outcome.stderr = result.stderr
-            outcome.problems += check_result("scan", args, result, work)
+        _run_checked(outcome, "scan", args, work, time_limit)
         if save is not None and not outcome.ok:
             _save(outcome, work, save)
     return outcome
