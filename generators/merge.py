@@ -235,6 +235,16 @@ def _web_ports(plan: PortPlan) -> dict[int, tuple[str, HttpPort]]:
     return out
 
 
+def _web_port_owners(plan: PortPlan) -> dict[int, str]:
+    """Every port number the HTTP/HTTPS listeners take (Service and container ports), with what takes it."""
+    owners: dict[int, str] = {}
+    for hp, kind in ((plan.http, "HTTP"), (plan.https, "HTTPS")):
+        if hp is not None:
+            owners.setdefault(hp.service_port, f"the {kind} listeners (Service port {hp.service_port})")
+            owners.setdefault(hp.container_port, f"the {kind} listen (container port {hp.container_port})")
+    return owners
+
+
 def _uses(uses: tuple[Use, ...]) -> str:
     return "; ".join(str(u) for u in uses)
 
@@ -355,11 +365,7 @@ def _add_streams(proxy: Any, kong: Any, plan: PortPlan, kong_path: str, notes: l
     in_udp_proxy = False
     separate = plan.separate_udp
     web = _web_ports(plan)
-    taken: dict[int, str] = {}
-    for hp, kind in ((plan.http, "HTTP"), (plan.https, "HTTPS")):
-        if hp is not None:
-            taken.setdefault(hp.service_port, f"the {kind} listeners (Service port {hp.service_port})")
-            taken.setdefault(hp.container_port, f"the {kind} listen (container port {hp.container_port})")
+    taken = _web_port_owners(plan)
     for s in plan.streams:
         taken.setdefault(s.port, f"the {s.gateway_protocol} listener on {s.port}")
     for s in plan.streams:
@@ -473,11 +479,7 @@ def _enabled(block: Any, default: bool) -> bool:
 def _refuse_kept_block_clash(proxy: Any, plan: PortPlan, kong_path: str) -> None:
     """proxy.http / proxy.tls kept for today's traffic (no listener of that kind) must not share a port number
     with what the Gateways now need: the Service would carry it twice and KIC maps it by number only."""
-    needs: dict[int, str] = {}
-    for hp, kind in ((plan.http, "HTTP"), (plan.https, "HTTPS")):
-        if hp is not None:
-            needs.setdefault(hp.service_port, f"the {kind} listeners (Service port {hp.service_port})")
-            needs.setdefault(hp.container_port, f"the {kind} listen (container port {hp.container_port})")
+    needs = _web_port_owners(plan)
     for st in plan.streams:
         if st.protocol == "TCP":
             needs.setdefault(st.port, f"the {st.gateway_protocol} listener on {st.port}")
