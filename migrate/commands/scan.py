@@ -11,13 +11,17 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from migrate.cli import app
-from migrate.commands.common import ReportFormat, fail, write_output_dir, write_stdout, write_text_file
+from migrate.commands.common import (
+    BULK_GC_THRESHOLDS,
+    ReportFormat,
+    fail,
+    write_output_dir,
+    write_stdout,
+    write_text_file,
+)
+from migrate.commands.common import ChartOpt as Chart
 from migrate.commands.convert import OutputFormat, files_by_namespace, output_header, render_objects
-from migrate.commands.helm_values import ChartOpt as Chart
 from migrate.convert.choices import AllowedRoutes, GatewayAPIVersion, RouterFlavor
-
-if TYPE_CHECKING:
-    pass
 
 if TYPE_CHECKING:
     from migrate.scan.collect import Note, Snapshot
@@ -136,7 +140,7 @@ def scan(
                       extra_gateway_namespaces=(gateway_namespace,))
     # As convert does for its loaded input (migrate/commands/common.py): the scanned objects live until the
     # end; the cyclic GC would re-scan them over and over (a third of a 10,000-Ingress scan's time).
-    gc.set_threshold(50_000, 20, 20)
+    gc.set_threshold(*BULK_GC_THRESHOLDS)
     # An exec credential plugin runs when the credentials are loaded and again if its token expires mid-scan.
     with bounded_exec_plugins(timeout):
         try:
