@@ -7,6 +7,8 @@
   parentRef selects the listeners whose name is its sectionName, or all without one, in order.
 * Verification beside the output (a forked child): the report and the output are byte-identical to a serial
   run, and a child that fails is redone by the parent.
+* Probes routed in several processes (shards of whole hosts): the same result as one process, differences in
+  probe order; a shard whose process fails is redone.
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ from migrate.kic.store import Obj
 from migrate.kong.router import KongRouter
 from migrate.loader import LoadResult, SourceDoc, parse_text
 from migrate.sources import SourceRef
-from migrate.verify import VerifyResult, background, verify
+from migrate.verify import VerifyResult, background, compare, verify
+from migrate.verify.outcome import Request
 from tests.test_properties_convert import estates
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,6 +56,13 @@ def _summary(result: VerifyResult) -> tuple[Any, ...]:
 def _verify_both_ways(docs: list[Any], objects: list[dict[str, Any]],
                       monkeypatch: pytest.MonkeyPatch) -> tuple[VerifyResult, VerifyResult]:
     fast = verify(docs, objects)
+    with monkeypatch.context() as m:  # and the same in three processes (a fork per shard after the first)
+        m.setattr(compare, "PARALLEL_MIN_PROBES", 0)
+        m.setattr(compare, "parallel_allowed", lambda: True)
+        m.setattr(compare, "usable_cpus", lambda: 3)
+        sharded = verify(docs, objects)
+    assert _summary(sharded) == _summary(fast)
+    assert [(d.request, d.reason) for d in sharded.accepted] == [(d.request, d.reason) for d in fast.accepted]
     counter = itertools.count()
     with monkeypatch.context() as m:
         m.setattr(KongRouter, "host_signature", lambda self, host: (next(counter),))
@@ -190,3 +200,35 @@ sys.exit(3)
     child = int(marker.read_text())
     with pytest.raises(ProcessLookupError):
         os.kill(child, 0)
+
+
+requests = st.builds(Request, st.sampled_from(["http", "https"]), st.sampled_from(["a", "b.x", "c", "d", "e.y"]),
+                     st.sampled_from(["/", "/a", "/b/"]), st.sampled_from(["GET", "POST"]))
+
+
+@given(st.lists(requests, unique=True), st.integers(1, 5))
+def test_host_shards_partition_the_probes_by_host(probes: list[Request], count: int) -> None:
+    probes.sort()
+    shards = compare.host_shards(probes, count)
+    assert 1 <= len(shards) <= count
+    assert sorted(p for shard in shards for p in shard) == probes  # each probe exactly once
+    for shard in shards:
+        assert shard == sorted(shard)
+    hosts = [{p.host for p in shard} for shard in shards]
+    assert all(not (a & b) for a, b in itertools.combinations(hosts, 2))  # a host in one shard only
+
+
+def test_fork_map_keeps_shard_order_and_redoes_a_failed_shard() -> None:
+    if not hasattr(os, "fork"):
+        pytest.skip("no fork on this platform")
+    parent = os.getpid()
+
+    def work(shard: int) -> tuple[int, bool]:
+        if shard == 2 and os.getpid() != parent:
+            raise RuntimeError("this child fails")
+        return shard * 10, os.getpid() == parent
+
+    results = background.fork_map(work, [0, 1, 2, 3])
+    assert [value for value, _ in results] == [0, 10, 20, 30]
+    # shard 0 in this process, 1 and 3 in children, 2 redone here after its child failed
+    assert [here for _, here in results] == [True, False, True, False]

@@ -14,13 +14,14 @@ exactly as it would serially.
 from __future__ import annotations
 
 import atexit
+import functools
 import gc
 import os
 import pickle
 import signal
 import sys
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Callable, Sequence
+from typing import NoReturn, TypeVar
 
 T = TypeVar("T")
 PARALLEL_ENV = "MIGRATE_VERIFY_PARALLEL"
@@ -37,6 +38,36 @@ def parallel_allowed() -> bool:
     return hasattr(os, "fork") and os.environ.get(PARALLEL_ENV, "1") != "0" and usable_cpus() > 1
 
 
+def _child(work: Callable[[], object], read_fd: int, write_fd: int) -> NoReturn:
+    """In a forked child: compute, send, leave without running the parent's exit handlers or flushing its
+    buffers."""
+    status = 0
+    try:
+        os.close(read_fd)
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, signal.SIG_DFL)  # the parent's handlers roll back the parent's writes
+        payload = pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL)
+        with os.fdopen(write_fd, "wb") as out:
+            out.write(payload)
+    except BaseException:  # noqa: BLE001 - anything: the parent redoes the work and sees the error itself
+        status = 1
+    os._exit(status)
+
+
+def _collect(pid: int, read_fd: int, redo: Callable[[], T]) -> T:
+    """The child's result, or `redo()` when the child failed."""
+    with os.fdopen(read_fd, "rb") as pipe:
+        data = pipe.read()
+    _, wait_status = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(wait_status) == 0 and data:
+        try:
+            value: T = pickle.loads(data)
+            return value
+        except (pickle.UnpicklingError, EOFError, AttributeError, ValueError):
+            pass
+    return redo()
+
+
 def beside(work: Callable[[], T]) -> Callable[[], T]:
     """Start `work` (its result must pickle) and return a function that waits for its result."""
     if not parallel_allowed():
@@ -49,18 +80,8 @@ def beside(work: Callable[[], T]) -> Callable[[], T]:
     sys.stdout.flush()
     sys.stderr.flush()
     pid = os.fork()
-    if pid == 0:  # the child: compute, send, leave without running the parent's exit handlers or flushing its buffers
-        status = 0
-        try:
-            os.close(read_fd)
-            for sig in (signal.SIGTERM, signal.SIGINT):
-                signal.signal(sig, signal.SIG_DFL)  # the parent's handlers roll back the parent's writes
-            payload = pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL)
-            with os.fdopen(write_fd, "wb") as out:
-                out.write(payload)
-        except BaseException:  # noqa: BLE001 - anything: the parent redoes the work and sees the error itself
-            status = 1
-        os._exit(status)
+    if pid == 0:
+        _child(work, read_fd, write_fd)
     os.close(write_fd)
 
     def stop_child() -> None:  # the parent leaves early (an error, a signal): the child's work is moot
@@ -73,16 +94,53 @@ def beside(work: Callable[[], T]) -> Callable[[], T]:
     atexit.register(stop_child)
 
     def result() -> T:
-        with os.fdopen(read_fd, "rb") as pipe:
-            data = pipe.read()
-        _, wait_status = os.waitpid(pid, 0)
-        atexit.unregister(stop_child)
-        if os.waitstatus_to_exitcode(wait_status) == 0 and data:
-            try:
-                value: T = pickle.loads(data)
-                return value
-            except (pickle.UnpicklingError, EOFError, AttributeError, ValueError):
-                pass
-        return work()
+        try:
+            return _collect(pid, read_fd, work)
+        finally:
+            atexit.unregister(stop_child)
 
     return result
+
+
+S = TypeVar("S")
+
+
+def fork_map(work: Callable[[S], T], shards: Sequence[S]) -> list[T]:
+    """`[work(s) for s in shards]`, the shards after the first in forked children (each result must pickle) while
+    this process does the first.  A child that fails is not trusted: its shard is redone here.  One shard, or no
+    fork: all here."""
+    if len(shards) <= 1 or not hasattr(os, "fork"):
+        return [work(s) for s in shards]
+    gc.freeze()  # see `beside`: the children must not copy the heap by touching GC headers
+    sys.stdout.flush()
+    sys.stderr.flush()
+    children: list[tuple[int, int]] = []  # (pid, read end)
+    for shard in shards[1:]:
+        read_fd, write_fd = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            _child(functools.partial(work, shard), read_fd, write_fd)
+        os.close(write_fd)
+        children.append((pid, read_fd))
+
+    running = {pid for pid, _ in children}
+
+    def stop_children() -> None:  # this process leaves early (an error, a signal): the children's work is moot
+        for pid in sorted(running):
+            try:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+            except (ProcessLookupError, ChildProcessError):
+                pass
+        running.clear()
+
+    atexit.register(stop_children)
+    try:
+        results = [work(shards[0])]
+        for (pid, read_fd), shard in zip(children, shards[1:], strict=True):
+            results.append(_collect(pid, read_fd, functools.partial(work, shard)))
+            running.discard(pid)
+    finally:
+        stop_children()
+        atexit.unregister(stop_children)
+    return results

@@ -24,6 +24,7 @@ from migrate.kong.config import KongConfig
 from migrate.kong.router import KongRouter
 from migrate.kong.validate import KongRejection, validate
 from migrate.loader import SourceDoc
+from migrate.verify.background import fork_map, parallel_allowed, usable_cpus
 from migrate.verify.cluster import after_cluster, assumed_objects, with_default_ingress_class
 from migrate.verify.defaults import ingress_as_served
 from migrate.verify.options import VerifyOptions, Version
@@ -219,6 +220,10 @@ def verify(before_docs: Sequence[SourceDoc], after_objects: Sequence[dict[str, A
             if text not in seen_rejections:
                 seen_rejections.add(text)
                 rejected.append(f"after ({label}): {text}")
+        for f in side.config.failures:
+            note = f"after ({label}): KIC refuses {f.origin}: {f.message}"
+            if note not in result.notes:
+                result.notes.append(note)
     seen_accepted: set[str] = set()
     for text in rejected:
         key = f"REJECTED {text}"
@@ -227,10 +232,6 @@ def verify(before_docs: Sequence[SourceDoc], after_objects: Sequence[dict[str, A
             result.accepted_rejected.append((text, options.accepted[key]))
         else:
             result.rejected.append(text)
-        for f in side.config.failures:
-            note = f"after ({label}): KIC refuses {f.origin}: {f.message}"
-            if note not in result.notes:
-                result.notes.append(note)
 
     before_router = KongRouter(before.config, options.router_flavor)
     # eras whose Kong configurations are identical (the common case: kept annotations say the protocols) are
@@ -252,55 +253,128 @@ def verify(before_docs: Sequence[SourceDoc], after_objects: Sequence[dict[str, A
     result.bounded = bounded
     result.notes.extend(bounded)
     result.probes = len(probes)
-    # a host whose Kong routes are the same on both sides routes every request alike: skip the routing
-    # (compared once per host and era: a busy host's signature is long)
-    host_differs: dict[tuple[int, str], bool] = {}
-    # and an era whose routes for a host equal an earlier era's routes it (usually every host: the eras differ
-    # in the route protocols of some hosts only) takes that era's outcome
-    twin_era: dict[tuple[int, str], int] = {}
-
-    def differs_on(index: int, router: KongRouter, host: str) -> bool:
-        key = (index, host)
-        if key not in host_differs:
-            host_differs[key] = router.host_signature(host) != before_router.host_signature(host)
-        return host_differs[key]
-
-    def twin_of(index: int, host: str) -> int:
-        key = (index, host)
-        if key not in twin_era:
-            signature = after_routers[index][1].host_signature(host)
-            twin_era[key] = next((j for j in range(index) if after_routers[j][1].host_signature(host) == signature),
-                                 index)
-        return twin_era[key]
-
-    for req in probes:
-        pending = [(i, label, router) for i, (label, router) in enumerate(after_routers)
-                   if differs_on(i, router, req.host)]
-        if not pending:
-            result.identical += 1
-            continue
-        want = before_router.route(req)
-        differing: list[tuple[tuple[str, ...], Outcome]] = []
-        outcomes: dict[int, Outcome] = {}
-        for i, labels, router in pending:
-            same_as = twin_of(i, req.host)
-            got = outcomes[same_as] if same_as in outcomes else router.route(req)
-            outcomes[i] = got
-            if got.key() != want.key():
-                differing.append((labels, got))
-        if not differing:
-            result.identical += 1
-            continue
-        eras = tuple(label for labels, _ in differing for label in labels)
-        text = req.describe()
-        if text in options.accepted:
-            seen_accepted.add(text)
-            result.accepted.append(Difference(req, want, differing[0][1], options.accepted[text], eras))
-        else:
-            result.differences.append(Difference(req, want, differing[0][1], eras=eras))
+    comparer = _ProbeComparer(before_router, after_routers, options.accepted)
+    shards = host_shards(probes, verify_workers(len(probes)))
+    for tally in fork_map(comparer.compare, shards):
+        result.identical += tally.identical
+        result.differences.extend(tally.differences)
+        result.accepted.extend(tally.accepted)
+        seen_accepted.update(tally.seen_accepted)
+        atc.unevaluated_regexes.update(tally.unevaluated)
+    # the order of a serial run: probe order (shards are host groups)
+    result.differences.sort(key=lambda d: d.request)
+    result.accepted.sort(key=lambda d: d.request)
     result.stale_accepted = sorted(set(options.accepted) - seen_accepted)
     result.unevaluated = sorted(atc.unevaluated_regexes.items())
     for pattern, why in result.unevaluated:
         result.notes.append(f"NOT EVALUATED regex {pattern!r}: {why}; it was taken as matching nothing on both "
                             "sides, so the requests it routes were not compared: check them by hand")
     return result
+
+
+# Below this many probes a verification runs in one process: forking costs more than it saves.
+PARALLEL_MIN_PROBES = 20_000
+MAX_WORKERS = 8
+
+
+def verify_workers(probes: int) -> int:
+    """How many processes route the probes: one per usable CPU for a large run (MIGRATE_VERIFY_PARALLEL=0:
+    one)."""
+    if probes < PARALLEL_MIN_PROBES or not parallel_allowed():
+        return 1
+    return min(usable_cpus(), MAX_WORKERS)
+
+
+def host_shards(probes: Sequence[Request], count: int) -> list[list[Request]]:
+    """`probes` in at most `count` shards of whole hosts (a host's routing caches stay in one process), of
+    about equal size, each in probe order."""
+    if count <= 1 or not probes:
+        return [list(probes)]
+    by_host: dict[str, list[Request]] = {}
+    for req in probes:
+        by_host.setdefault(req.host, []).append(req)
+    target = len(probes) / count
+    shards: list[list[Request]] = [[]]
+    for host in sorted(by_host):
+        if len(shards[-1]) >= target and len(shards) < count:
+            shards.append([])
+        shards[-1].extend(by_host[host])
+    for shard in shards:
+        shard.sort()
+    return shards
+
+
+@dataclass
+class ProbeTally:
+    """What routing one shard of the probes found (crosses a process boundary: plain data)."""
+
+    identical: int = 0
+    differences: list[Difference] = field(default_factory=list)
+    accepted: list[Difference] = field(default_factory=list)
+    seen_accepted: set[str] = field(default_factory=set)
+    unevaluated: dict[str, str] = field(default_factory=dict)
+
+
+class _ProbeComparer:
+    """Routes probes through the before router and each after-era router and tallies the differences."""
+
+    def __init__(self, before: KongRouter, afters: list[tuple[tuple[str, ...], KongRouter]],
+                 accepted: dict[str, str]) -> None:
+        self.before = before
+        self.afters = afters
+        self.accepted = accepted
+        # a host whose Kong routes are the same on both sides routes every request alike: skip the routing
+        # (compared once per host and era: a busy host's signature is long)
+        self._differs: dict[tuple[int, str], bool] = {}
+        # and an era whose routes for a host equal an earlier era's routes it (usually every host: the eras
+        # differ in the route protocols of some hosts only) takes that era's outcome
+        self._twin: dict[tuple[int, str], int] = {}
+
+    def _differs_on(self, index: int, host: str) -> bool:
+        key = (index, host)
+        found = self._differs.get(key)
+        if found is None:
+            found = self._differs[key] = \
+                self.afters[index][1].host_signature(host) != self.before.host_signature(host)
+        return found
+
+    def _twin_of(self, index: int, host: str) -> int:
+        key = (index, host)
+        found = self._twin.get(key)
+        if found is None:
+            signature = self.afters[index][1].host_signature(host)
+            found = self._twin[key] = next(
+                (j for j in range(index) if self.afters[j][1].host_signature(host) == signature), index)
+        return found
+
+    def compare(self, probes: Sequence[Request]) -> ProbeTally:
+        from migrate.kong import atc
+
+        atc.unevaluated_regexes.clear()
+        tally = ProbeTally()
+        for req in probes:
+            pending = [i for i in range(len(self.afters)) if self._differs_on(i, req.host)]
+            if not pending:
+                tally.identical += 1
+                continue
+            want = self.before.route(req)
+            differing: list[tuple[tuple[str, ...], Outcome]] = []
+            outcomes: dict[int, Outcome] = {}
+            for i in pending:
+                same_as = self._twin_of(i, req.host)
+                got = outcomes[same_as] if same_as in outcomes else self.afters[i][1].route(req)
+                outcomes[i] = got
+                if got.key() != want.key():
+                    differing.append((self.afters[i][0], got))
+            if not differing:
+                tally.identical += 1
+                continue
+            eras = tuple(label for labels, _ in differing for label in labels)
+            text = req.describe()
+            if text in self.accepted:
+                tally.seen_accepted.add(text)
+                tally.accepted.append(Difference(req, want, differing[0][1], self.accepted[text], eras))
+            else:
+                tally.differences.append(Difference(req, want, differing[0][1], eras=eras))
+        tally.unevaluated = dict(atc.unevaluated_regexes)
+        return tally
