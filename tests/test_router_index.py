@@ -107,10 +107,12 @@ def test_indexed_routing_equals_trying_every_route(flavor: RouterFlavor, specs: 
     with pytest.MonkeyPatch.context() as m:
         m.setattr(router_module, "_HostCandidates", _Unindexed)
         plain = KongRouter(config, flavor)
-        # no host index either: every candidate of the configuration, then the host check in _match
-        m.setattr(plain._index, "lookup", lambda host: list(plain._candidates))
-        for c in plain._candidates:
-            object.__setattr__(c, "hosts_indexed", False)
+        # no host index either: every route of the configuration, then the host check in _match
+        entries = [plain._built(entry) for entry in plain._entries]
+        m.setattr(plain._index, "lookup", lambda host: entries)
+        for entry in entries:
+            for c in entry.candidates or ():
+                object.__setattr__(c, "hosts_indexed", False)
         wanted = [plain.route(r) for r in probes]
     assert [indexed.route(r) for r in probes] == wanted
     assert not indexed.notes, indexed.notes  # every generated route was understood

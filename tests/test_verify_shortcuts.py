@@ -166,15 +166,18 @@ def test_a_failed_child_is_redone_by_the_parent(monkeypatch: pytest.MonkeyPatch)
             raise RuntimeError("the child fails")
         return "done by the parent"
 
-    assert background.beside(work)() == "done by the parent"
+    feed, wait = background.beside_fed(lambda receive: receive() + work())
+    feed("work ")
+    assert wait() == "work done by the parent"
     assert calls == [parent]  # the child's call happened in the child; the parent's is the one recorded here
 
 
 def test_serial_when_disabled(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(background.PARALLEL_ENV, "0")
     parent = os.getpid()
-    wait = background.beside(lambda: os.getpid())
-    assert wait() == parent
+    feed, wait = background.beside_fed(lambda receive: (receive(), os.getpid()))
+    feed("input")
+    assert wait() == ("input", parent)
 
 
 def test_a_parent_leaving_early_stops_its_child(tmp_path: Path) -> None:
@@ -190,7 +193,7 @@ def work():
     open({str(marker)!r}, "w").write(str(os.getpid()))
     time.sleep(120)
 
-background.beside(work)
+background.beside_fed(lambda receive: work())
 while not os.path.exists({str(marker)!r}) or not open({str(marker)!r}).read():
     time.sleep(0.01)
 sys.exit(3)
@@ -232,3 +235,35 @@ def test_fork_map_keeps_shard_order_and_redoes_a_failed_shard() -> None:
     assert [value for value, _ in results] == [0, 10, 20, 30]
     # shard 0 in this process, 1 and 3 in children, 2 redone here after its child failed
     assert [here for _, here in results] == [True, False, True, False]
+
+
+def test_a_before_side_prepared_early_gives_the_same_result(monkeypatch: pytest.MonkeyPatch) -> None:
+    """convert translates today's side before its output exists (assuming what the input alone lacks); when the
+    output needs more assumed objects, verify translates today's side again with them."""
+    objects = generate(60, seed=7)
+    docs = _docs(yamlio.dump_yaml_documents(objects))
+    after = run_convert(docs, ConvertOptions()).objects
+    options = compare.VerifyOptions()
+    calls: list[int] = []
+    real = compare.prepare_before
+
+    def counted(*args: Any, **kwargs: Any) -> compare.BeforeSide:
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(compare, "prepare_before", counted)
+    plain = verify(docs, after, options)
+    assert len(calls) == 1
+    early = real(docs, options)
+    calls.clear()
+    assert _summary(verify(docs, after, options, early)) == _summary(plain)
+    assert calls == []  # the output references nothing the input lacks: the early side is used
+    # an output route to a Service the input does not have: one more assumed Service, so today's side again
+    extra = {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
+             "metadata": {"name": "extra", "namespace": "team-0000"},
+             "spec": {"parentRefs": [{"name": "kong", "namespace": "kong"}], "hostnames": ["extra.example.com"],
+                      "rules": [{"backendRefs": [{"name": "not-in-input", "port": 8080}]}]}}
+    plain = verify(docs, [*after, extra], options)
+    calls.clear()
+    assert _summary(verify(docs, [*after, extra], options, early)) == _summary(plain)
+    assert calls == [1]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -151,16 +152,21 @@ def convert(
 
     loaded = read_inputs(inputs, echo_errors=report_file is not None)
     report = Report(input_errors=[str(e) for e in loaded.errors])
-    result = run_convert(loaded.docs, options, report)
     verification = None
     if verify_routing:
-        from migrate.verify.background import beside
-        from migrate.verify.report_hook import verification_entries
+        from migrate.verify.background import beside_fed
+        from migrate.verify.report_hook import EntryArgs, verification_entries
 
-        # the patches are part of the migration: the verified cluster has them applied.  The output is
-        # rendered (and on stdout written) while the verification runs beside it.
-        after = result.objects + result.patches
-        verification = beside(lambda: verification_entries(loaded.docs, after, options))
+        # Verification runs beside the conversion: it translates today's side while the input is converted,
+        # the rest while the output is rendered (and on stdout written).
+        def verify_output(output: Callable[[], list[dict[str, Any]]]) -> list[EntryArgs]:
+            return verification_entries(loaded.docs, output, options)
+
+        feed, verification = beside_fed(verify_output)
+    result = run_convert(loaded.docs, options, report)
+    if verify_routing:
+        # the patches are part of the migration: the verified cluster has them applied
+        feed(result.objects + result.patches)
 
     header = output_header(options)
     if not result.objects and report.summary:

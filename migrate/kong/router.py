@@ -140,6 +140,17 @@ class _Candidate:
     hosts_indexed: bool = False
 
 
+@dataclass
+class _Entry:
+    """A route of the configuration, with its candidates once built."""
+
+    service: Service
+    route: Route
+    order_hint: int
+    candidates: list[_Candidate] | None = None
+    notes: list[str] = field(default_factory=list)
+
+
 @dataclass(frozen=True)
 class _Served:
     """What every outcome of one candidate on one scheme shares."""
@@ -163,9 +174,11 @@ class KongRouter:
 
     config: KongConfig
     flavor: RouterFlavor
-    notes: list[str] = field(init=False, default_factory=list)
-    _candidates: list[_Candidate] = field(init=False, default_factory=list)
-    _index: HostIndex[_Candidate] = field(init=False, default_factory=HostIndex)
+    # Routes by the hosts they name; a route's candidates are built when a request first looks at one of its
+    # hosts (a verification shard builds only the routes of its hosts)
+    _index: HostIndex[_Entry] = field(init=False, default_factory=HostIndex)
+    _entries: list[_Entry] = field(init=False, default_factory=list)
+    _building: list[str] = field(init=False, default_factory=list)  # notes of the route being built
     _sorted: dict[str, _HostCandidates] = field(init=False, default_factory=dict)
     _cert_snis: frozenset[str] = field(init=False, default=frozenset())
     _host_signatures: dict[str, tuple[object, ...]] = field(init=False, default_factory=dict)
@@ -181,9 +194,28 @@ class KongRouter:
         for order_hint, (service, route) in enumerate(self.config.routes()):
             if not any(p in HTTP_SUBSYSTEM for p in route_protocols(route)):
                 continue  # stream routes do not serve HTTP
-            self._candidates.extend(self._build(service, route, order_hint))
-        for cand in self._candidates:
-            self._index.add(tuple(h for h, _ in cand.hosts), cand)
+            entry = _Entry(service, route, order_hint)
+            self._entries.append(entry)
+            if self.flavor == RouterFlavor.EXPRESSIONS:  # its hosts are in the expression: parse it now
+                for cand in self._candidates_of(entry):
+                    self._index.add(tuple(h for h, _ in cand.hosts), _Entry(service, route, order_hint, [cand]))
+            else:
+                self._index.add(tuple(_split_host(h)[0] for h in route.hosts or [] if isinstance(h, str)), entry)
+
+    @property
+    def notes(self) -> list[str]:
+        """What the router could not take from the configuration (every route built to say it)."""
+        return [note for entry in self._entries for note in self._built(entry).notes]
+
+    def _built(self, entry: _Entry) -> _Entry:
+        self._candidates_of(entry)
+        return entry
+
+    def _candidates_of(self, entry: _Entry) -> list[_Candidate]:
+        if entry.candidates is None:
+            self._building = entry.notes
+            entry.candidates = self._build(entry.service, entry.route, entry.order_hint)
+        return entry.candidates
 
     # ------------------------------------------------------------------------------------------------
     # building
@@ -195,11 +227,11 @@ class KongRouter:
         age = (route.order, route.name, order_hint)
         if self.flavor == RouterFlavor.EXPRESSIONS:
             if route.expression is None:
-                self.notes.append(f"route {route.name}: no expression; the expressions router ignores it")
+                self._building.append(f"route {route.name}: no expression; the expressions router ignores it")
                 return []
             parsed = atc.parse(route.expression)
             if isinstance(parsed, atc.AtcError):
-                self.notes.append(f"route {route.name}: expression does not parse ({parsed}); Kong rejects it")
+                self._building.append(f"route {route.name}: expression does not parse ({parsed}); Kong rejects it")
                 return []
             hosts = _expression_hosts(parsed)
             return [_Candidate(service, route, (-(route.priority or 0), *age), hosts=hosts or (),
@@ -232,7 +264,7 @@ class KongRouter:
             if p.startswith("~"):
                 rx = self._compile_path_regex(p[1:])
                 if rx is None:
-                    self.notes.append(f"route {route.name}: path {p!r} does not compile; Kong rejects the route")
+                    self._building.append(f"route {route.name}: path {p!r} does not compile; Kong rejects the route")
                     continue
                 compiled.append(_Path(REGEX, p[1:], rx))
             else:
@@ -338,7 +370,8 @@ class KongRouter:
         has (the others cannot match it)."""
         found = self._sorted.get(host)
         if found is None:
-            found = _HostCandidates(sorted(self._index.lookup(host), key=lambda c: c.key))
+            found = _HostCandidates(sorted((c for entry in self._index.lookup(host) for c in self._candidates_of(entry)),
+                                           key=lambda c: c.key))
             self._sorted[host] = found
         return found.ordered if path is None else found.for_path(path)
 

@@ -1,14 +1,17 @@
-"""Run verification in a child process while the parent renders and writes the output.
+"""Run verification in other processes while this one converts and renders.
 
-`convert` verifies by default, and verification costs more CPU than the conversion itself (2.5x-3.5x on the
-benchmark estates); the rendering of the output (a YAML dump) is about 40 % of a plain conversion.  Neither needs the other's result
-until the report is written, so on a machine with more than one CPU the verification runs in a forked child
-and the parent renders meanwhile: the wall time becomes load + convert + max(render, verify).  The child sends
-back only the report entries (plain tuples); its result is the one a serial run gives, which tests check.
+`convert` verifies by default, and verification costs more CPU than the conversion itself (3x-3.5x on the
+benchmark estates).  So on a machine with more than one CPU:
+* `beside_fed`: the verification starts in a forked child as soon as the input is read; it translates today's
+  side (which needs only the input) while the parent converts, receives the output (pickled through a pipe) and
+  translates and compares it while the parent renders and writes the output;
+* `fork_map`: the child routes its probes in shards of whole hosts, one process per usable CPU.
+Each child sends back plain data (report entries, tallies); the result is the one a serial run gives, which
+tests check.
 
 Serial instead when the platform cannot fork, only one CPU is usable, or MIGRATE_VERIFY_PARALLEL=0.  A child
-that fails for any reason is not trusted: the parent then runs the verification itself, so a bug surfaces
-exactly as it would serially.
+that fails for any reason is not trusted: its work is redone in the process that forked it, so a bug surfaces
+exactly as it would serially.  A parent that leaves early (an error, a signal) kills its children.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import os
 import pickle
 import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from typing import NoReturn, TypeVar
 
@@ -54,6 +58,19 @@ def _child(work: Callable[[], object], read_fd: int, write_fd: int) -> NoReturn:
     os._exit(status)
 
 
+def _stopper(pid: int) -> Callable[[], None]:
+    """What stops the child `pid` when this process leaves early (an error, a signal): its work is moot."""
+
+    def stop() -> None:
+        try:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
+
+    return stop
+
+
 def _collect(pid: int, read_fd: int, redo: Callable[[], T]) -> T:
     """The child's result, or `redo()` when the child failed."""
     with os.fdopen(read_fd, "rb") as pipe:
@@ -68,41 +85,66 @@ def _collect(pid: int, read_fd: int, redo: Callable[[], T]) -> T:
     return redo()
 
 
-def beside(work: Callable[[], T]) -> Callable[[], T]:
-    """Start `work` (its result must pickle) and return a function that waits for its result."""
+S = TypeVar("S")
+In = TypeVar("In")
+
+
+def beside_fed(work: Callable[[Callable[[], In]], T]) -> tuple[Callable[[In], None], Callable[[], T]]:
+    """Start `work(receive)` now, in a forked child; `feed(value)` later makes `receive()` return `value` there
+    (it must pickle), and the second function waits for the result.  So the child does what needs no input
+    while this process computes the input.  A failed child: the work is redone here."""
+    fed: list[In] = []
+
+    def redo() -> T:
+        return work(lambda: fed[0])
+
     if not parallel_allowed():
-        value = work()
-        return lambda: value
-    # Objects that exist now are left out of the child's collections: they would otherwise be written to
-    # (GC headers), copying every page of the parent's heap into the child.
+        return fed.append, redo
     gc.freeze()
-    read_fd, write_fd = os.pipe()
+    result_read, result_write = os.pipe()
+    input_read, input_write = os.pipe()
     sys.stdout.flush()
     sys.stderr.flush()
     pid = os.fork()
     if pid == 0:
-        _child(work, read_fd, write_fd)
-    os.close(write_fd)
+        os.close(input_write)
 
-    def stop_child() -> None:  # the parent leaves early (an error, a signal): the child's work is moot
-        try:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-        except (ProcessLookupError, ChildProcessError):
-            pass
+        def receive() -> In:
+            with os.fdopen(input_read, "rb") as pipe:
+                value: In = pickle.load(pipe)
+            return value
 
+        _child(functools.partial(work, receive), result_read, result_write)
+    os.close(result_write)
+    os.close(input_read)
+
+    stop_child = _stopper(pid)
     atexit.register(stop_child)
+    writer: list[threading.Thread] = []
+
+    def feed(value: In) -> None:
+        fed.append(value)
+
+        def send() -> None:  # a thread: the child may be busy, and a full pipe must not stall this process
+            try:
+                with os.fdopen(input_write, "wb") as pipe:
+                    pickle.dump(value, pipe, protocol=pickle.HIGHEST_PROTOCOL)
+            except OSError:  # the child is gone: its result is missing and the work is redone here
+                pass
+
+        thread = threading.Thread(target=send, daemon=True)
+        thread.start()
+        writer.append(thread)
 
     def result() -> T:
         try:
-            return _collect(pid, read_fd, work)
+            return _collect(pid, result_read, redo)
         finally:
             atexit.unregister(stop_child)
+            for thread in writer:
+                thread.join()
 
-    return result
-
-
-S = TypeVar("S")
+    return feed, result
 
 
 def fork_map(work: Callable[[S], T], shards: Sequence[S]) -> list[T]:
@@ -111,7 +153,7 @@ def fork_map(work: Callable[[S], T], shards: Sequence[S]) -> list[T]:
     fork: all here."""
     if len(shards) <= 1 or not hasattr(os, "fork"):
         return [work(s) for s in shards]
-    gc.freeze()  # see `beside`: the children must not copy the heap by touching GC headers
+    gc.freeze()  # see `beside_fed`: the children must not copy the heap by touching GC headers
     sys.stdout.flush()
     sys.stderr.flush()
     children: list[tuple[int, int]] = []  # (pid, read end)
@@ -125,13 +167,9 @@ def fork_map(work: Callable[[S], T], shards: Sequence[S]) -> list[T]:
 
     running = {pid for pid, _ in children}
 
-    def stop_children() -> None:  # this process leaves early (an error, a signal): the children's work is moot
+    def stop_children() -> None:
         for pid in sorted(running):
-            try:
-                os.kill(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
-            except (ProcessLookupError, ChildProcessError):
-                pass
+            _stopper(pid)()
         running.clear()
 
     atexit.register(stop_children)

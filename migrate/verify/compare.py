@@ -123,41 +123,74 @@ def after_eras(options: VerifyOptions) -> list[Version]:
     return [ERA_BEFORE_LISTENER_PROTOCOLS, ERA_LATEST]
 
 
-def translate_sides(before_docs: Sequence[SourceDoc], after_objects: Sequence[dict[str, Any]],
-                    options: VerifyOptions) -> tuple[SideConfig, list[tuple[str, SideConfig]], list[str]]:
-    """KIC(before) and KIC(after) per era, each with Kong's verdict on loading it; plus notes."""
+@dataclass
+class BeforeSide:
+    """Today's side, translated: it needs only the input, so `convert` prepares it while it converts."""
+
+    docs: list[SourceDoc]  # the input, with the default IngressClass applied
+    notes: list[str]
+    classes: tuple[str, ...]  # the IngressClasses KIC serves
+    assumed: list[dict[str, Any]]  # the assumed objects it was translated with
+    side: SideConfig
+
+
+def before_docs_and_classes(before_docs: Sequence[SourceDoc],
+                            options: VerifyOptions) -> tuple[list[SourceDoc], list[str], tuple[str, ...]]:
     notes: list[str] = []
+    docs = list(before_docs)
     if options.default_ingress_class:
-        before_docs, note = with_default_ingress_class(before_docs, options.default_ingress_class)
+        docs, note = with_default_ingress_class(docs, options.default_ingress_class)
         notes.append(note)
-    assumptions = assumed_objects([d.obj for d in before_docs] + list(after_objects))
-    assumed = [SourceDoc(o, _assumed_ref(o)) for o in assumptions.objects]
-    notes = list(assumptions.notes) + notes
-    flavor = options.router_flavor
-    classes = options.ingress_classes or kong_classes(before_docs)
+    classes = options.ingress_classes or kong_classes(docs)
     if options.default_ingress_class and options.default_ingress_class not in classes:
         classes = tuple(sorted({*classes, options.default_ingress_class}))
+    return docs, notes, classes
 
-    def settings(version: Version) -> KICSettings:
-        # Both sides are clusters: Gateway API routes reach the translator only through KIC's route controllers
-        # (attached to a Gateway of KIC's GatewayClass), those of the input as much as the emitted ones.
-        return KICSettings(router_flavor=flavor, kic_version=version, kong_version=options.kong_version,
-                           ingress_classes=classes, route_controllers=True, rewrite_uris=options.rewrite_uris)
 
-    served = [SourceDoc(ingress_as_served(d.obj), d.ref) for d in before_docs]
-    before_cfg = translate([*served, *assumed], settings(options.source_kic))
+def kic_settings(options: VerifyOptions, classes: tuple[str, ...], version: Version) -> KICSettings:
+    # Both sides are clusters: Gateway API routes reach the translator only through KIC's route controllers
+    # (attached to a Gateway of KIC's GatewayClass), those of the input as much as the emitted ones.
+    return KICSettings(router_flavor=options.router_flavor, kic_version=version, kong_version=options.kong_version,
+                       ingress_classes=classes, route_controllers=True, rewrite_uris=options.rewrite_uris)
+
+
+def prepare_before(before_docs: Sequence[SourceDoc], options: VerifyOptions,
+                   assumed: list[dict[str, Any]] | None = None) -> BeforeSide:
+    """KIC(before) with Kong's verdict on loading it.  `assumed`: the objects assumed on both sides (default:
+    those the input alone needs; `verify` translates again when the output needs more)."""
+    docs, notes, classes = before_docs_and_classes(before_docs, options)
+    if assumed is None:
+        assumed = assumed_objects([d.obj for d in docs]).objects
+    served = [SourceDoc(ingress_as_served(d.obj), d.ref) for d in docs]
+    flavor = options.router_flavor
+    before_cfg = translate([*served, *(SourceDoc(o, _assumed_ref(o)) for o in assumed)],
+                           kic_settings(options, classes, options.source_kic))
     before = SideConfig("before", before_cfg, validate(before_cfg, flavor))
     if before.rejections:
         # Kong refuses a configuration with one bad entity; what it serves then is the last good one, or with
         # KIC's fallback configuration everything but the broken objects.  The model takes the latter.
         before = SideConfig("before", without_rejected(before_cfg, before.rejections), before.rejections)
-    after_input = [*after_cluster(before_docs, after_objects), *assumed]
+    return BeforeSide(docs, notes, classes, assumed, before)
+
+
+def translate_sides(before_docs: Sequence[SourceDoc], after_objects: Sequence[dict[str, Any]],
+                    options: VerifyOptions, prepared: BeforeSide | None = None,
+                    ) -> tuple[SideConfig, list[tuple[str, SideConfig]], list[str]]:
+    """KIC(before) and KIC(after) per era, each with Kong's verdict on loading it; plus notes.  `prepared`: the
+    before side of `prepare_before(before_docs, options)`, used when its assumptions are this run's."""
+    docs, class_notes, classes = before_docs_and_classes(before_docs, options)
+    assumptions = assumed_objects([d.obj for d in docs] + list(after_objects))
+    if prepared is None or prepared.assumed != assumptions.objects:
+        prepared = prepare_before(before_docs, options, assumptions.objects)
+    notes = list(assumptions.notes) + class_notes
+    assumed = [SourceDoc(o, _assumed_ref(o)) for o in assumptions.objects]
+    after_input = [*after_cluster(docs, after_objects), *assumed]
     afters: list[tuple[str, SideConfig]] = []
     for version in after_eras(options):
         label = era_label(version)
-        cfg = translate(after_input, settings(version))
-        afters.append((label, SideConfig(f"after ({label})", cfg, validate(cfg, flavor))))
-    return before, afters, notes
+        cfg = translate(after_input, kic_settings(options, classes, version))
+        afters.append((label, SideConfig(f"after ({label})", cfg, validate(cfg, options.router_flavor))))
+    return prepared.side, afters, notes
 
 
 KONG_INGRESS_CONTROLLER = "ingress-controllers.konghq.com/kong"
@@ -196,14 +229,15 @@ def _assumed_ref(obj: dict[str, Any]) -> Any:
 
 
 def verify(before_docs: Sequence[SourceDoc], after_objects: Sequence[dict[str, Any]],
-           options: VerifyOptions | None = None) -> VerifyResult:
+           options: VerifyOptions | None = None, prepared: BeforeSide | None = None) -> VerifyResult:
     """Compare how Kong routes the configuration KIC builds from `before_docs` (Ingresses and what they
-    reference) with the one it builds from `after_objects` (Gateways, HTTPRoutes, ...), on generated probes."""
+    reference) with the one it builds from `after_objects` (Gateways, HTTPRoutes, ...), on generated probes.
+    `prepared`: `prepare_before(before_docs, options)`, done earlier (the result is the same)."""
     options = options or VerifyOptions()
     from migrate.kong import atc
 
     atc.unevaluated_regexes.clear()
-    before, afters, notes = translate_sides(before_docs, after_objects, options)
+    before, afters, notes = translate_sides(before_docs, after_objects, options, prepared)
     result = VerifyResult(router_flavor=options.router_flavor.value, notes=notes,
                           sides=[before, *(side for _, side in afters)], eras=tuple(label for label, _ in afters))
     rejected: list[str] = []
@@ -214,6 +248,7 @@ def verify(before_docs: Sequence[SourceDoc], after_objects: Sequence[dict[str, A
     for f in before.config.failures:
         result.notes.append(f"before: KIC refuses {f.origin}: {f.message}")
     seen_rejections: set[str] = set()
+    noted = set(result.notes)
     for label, side in afters:
         for r in side.rejections:
             text = r.describe()
@@ -222,7 +257,8 @@ def verify(before_docs: Sequence[SourceDoc], after_objects: Sequence[dict[str, A
                 rejected.append(f"after ({label}): {text}")
         for f in side.config.failures:
             note = f"after ({label}): KIC refuses {f.origin}: {f.message}"
-            if note not in result.notes:
+            if note not in noted:  # a set: one object can fail thousands of times (a list of missing plugins)
+                noted.add(note)
                 result.notes.append(note)
     seen_accepted: set[str] = set()
     for text in rejected:
@@ -350,7 +386,6 @@ class _ProbeComparer:
     def compare(self, probes: Sequence[Request]) -> ProbeTally:
         from migrate.kong import atc
 
-        atc.unevaluated_regexes.clear()
         tally = ProbeTally()
         for req in probes:
             pending = [i for i in range(len(self.afters)) if self._differs_on(i, req.host)]
@@ -376,5 +411,5 @@ class _ProbeComparer:
                 tally.accepted.append(Difference(req, want, differing[0][1], self.accepted[text], eras))
             else:
                 tally.differences.append(Difference(req, want, differing[0][1], eras=eras))
-        tally.unevaluated = dict(atc.unevaluated_regexes)
+        tally.unevaluated = dict(atc.unevaluated_regexes)  # with those found before the routing (sample building)
         return tally

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from migrate.convert.options import ConvertOptions
 from migrate.loader import SourceDoc
 from migrate.report import Report, Status
 from migrate.sources import SourceRef
-from migrate.verify.compare import verify
+from migrate.verify.compare import BeforeSide, prepare_before, verify
 from migrate.verify.options import VerifyOptions
 from migrate.verify.outcome import Outcome
 from migrate.verify.render import summary_line
@@ -25,24 +25,29 @@ def _side(outcome: Outcome) -> str:
 EntryArgs = tuple[SourceRef, Status, str, str, str]
 
 
-def verification_entries(before_docs: Sequence[SourceDoc], objects: Sequence[dict[str, Any]],
+def verify_options(options: ConvertOptions) -> VerifyOptions:
+    from migrate.kic.settings import source_kic
+
+    return VerifyOptions(router_flavor=options.router_flavor, ingress_classes=options.ingress_classes,
+                         default_ingress_class=options.default_ingress_class, target_kic=options.target_kic,
+                         source_kic=source_kic(options.source_kic_major))
+
+
+def verification_entries(before_docs: Sequence[SourceDoc], objects: Callable[[], Sequence[dict[str, Any]]],
                          options: ConvertOptions) -> list[EntryArgs]:
-    """The report entries of `add_verification`, as plain tuples (they cross a process boundary)."""
+    """The report entries of `add_verification`, as plain tuples (they cross a process boundary).  The
+    output comes from `objects()`, called once today's side is translated: that needs the input only, so
+    `convert` starts it before the conversion is done."""
+    prepared = prepare_before(before_docs, verify_options(options))
     report = Report()
-    add_verification(report, before_docs, objects, options)
+    add_verification(report, before_docs, objects(), options, prepared)
     return [(e.source, e.status, e.subject, e.message, e.action) for e in report.entries]
 
 
 def add_verification(report: Report, before_docs: Sequence[SourceDoc], objects: Sequence[dict[str, Any]],
-                     options: ConvertOptions) -> None:
+                     options: ConvertOptions, prepared: BeforeSide | None = None) -> None:
     """Each routing difference becomes an `unconverted` entry (exit code 1); a summary line is always added."""
-    from migrate.kic.settings import source_kic
-
-    result = verify(before_docs, objects, VerifyOptions(router_flavor=options.router_flavor,
-                                                        ingress_classes=options.ingress_classes,
-                                                        default_ingress_class=options.default_ingress_class,
-                                                        target_kic=options.target_kic,
-                                                        source_kic=source_kic(options.source_kic_major)))
+    result = verify(before_docs, objects, verify_options(options), prepared)
     report.add(VERIFY_SOURCE, Status.INFO, "routing", summary_line(result))
     for text in result.rejected:
         if text.startswith("before"):
