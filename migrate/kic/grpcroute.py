@@ -20,6 +20,7 @@ listener-derived `grpc`/`grpcs` (v3.4.14+/v3.5.7+), `[http, https]` (v3.4.12-13,
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from migrate.kic import parents
@@ -190,10 +191,14 @@ def translate_grpcroutes(store: Store, settings: KICSettings, routes: list[Obj],
                                  header_matcher(as_list(m.get("headers"))) if as_list(m.get("headers")) else "",
                                  host_matcher([s.hostname]),
                                  sni_matcher(snis) if snis else "")
-            r = Route(name=f"{name}.{s.match_index}", preserve_host=True,
-                      protocols=route_protocols_expr(store, route, settings),
+            protocols = route_protocols_expr(store, route, settings)
+            r = Route(name=f"{name}.{s.match_index}", preserve_host=True, protocols=protocols,
                       expression=expression or CATCH_ALL_HTTP_EXPRESSION, priority=s.priority,
                       origin=route.object_id, order=order.get(route.object_id, 0), k8s=route)
+            if settings.alternative_version is not None:
+                other = route_protocols_expr(store, route, replace(settings, kic_version=settings.alternative_version))
+                if other != protocols:
+                    r.alternative_protocols = (other,)
             service.routes.append(r)
         for svc in services.values():
             svc.routes.sort(key=lambda r: r.name)

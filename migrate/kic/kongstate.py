@@ -368,7 +368,10 @@ def build(entries: list[Entry], ctx: Context) -> KongConfig:
     for entry in kept:
         override_service(entry, ctx)
         for route in entry.service.routes:
+            alternative = _alternative_start(route)
             override_route(route, ctx)
+            if alternative is not None:
+                _finish_alternative(route, alternative, ctx)
     for upstream, entry in upstreams:
         override_upstream(upstream, entry, ctx)
     global_plugins = fill_plugins(kept, ctx)
@@ -821,6 +824,33 @@ def override_route(route: Route, ctx: Context) -> None:
             handler(route, anns[name], ctx)
     if not expressions:
         _normalize_protocols(route)
+
+
+def _alternative_start(route: Route) -> Route | None:
+    """The route as KICSettings.alternative_version starts it (other protocols), before the overrides; None when
+    that version starts it alike."""
+    if not route.alternative_protocols:
+        return None
+    copied = replace(route, protocols=route.alternative_protocols[0], alternative_protocols=())
+    for name in ("hosts", "paths", "methods", "snis", "sources", "destinations"):  # the overrides assign, but
+        value = getattr(copied, name)                                               # never share a list anyway
+        if value is not None:
+            setattr(copied, name, list(value))
+    if copied.headers is not None:
+        copied.headers = {k: list(v) for k, v in copied.headers.items()}
+    copied.plugins = list(copied.plugins)
+    copied.tags = list(copied.tags)
+    return copied
+
+
+def _finish_alternative(route: Route, alternative: Route, ctx: Context) -> None:
+    """Override the alternative start as that version would (its failures are this translation's: dropped) and
+    keep on `route` the Kong fields that end up different."""
+    assert ctx.settings.alternative_version is not None
+    other = replace(ctx.settings, kic_version=ctx.settings.alternative_version, alternative_version=None)
+    override_route(alternative, replace(ctx, settings=other, failures=Failures()))
+    route.alternative_fields = {name: getattr(alternative, name) for name in Route.DECK_FIELDS
+                                if getattr(alternative, name) != getattr(route, name)}
 
 
 def _normalize_protocols(r: Route) -> None:

@@ -46,6 +46,10 @@ class KICSettings:
     # (internal/controllers/gateway/route_utils.go `filterHostnames`).  Off for KIC's translator goldens, which
     # feed the translator directly; on for `verify`, which models a cluster.
     route_controllers: bool = False
+    # Also record, on every Gateway API route, what this other KIC version makes of its protocols (the only part
+    # of the translation that differs between the 3.4/3.5 eras `verify` checks): `era.derive` then builds that
+    # version's configuration from this one instead of translating everything again.
+    alternative_version: Version | None = None
 
     @property
     def expressions(self) -> bool:

@@ -91,6 +91,10 @@ class Route:
     origin: str = ""
     order: int = 0
     k8s: Obj | None = field(default=None, repr=False, compare=False)  # the object that produced the route
+    # KICSettings.alternative_version: the protocols that version starts the route with (a 1-tuple; empty: the
+    # same as this translation's), then the fields it ends up with where they differ from this route's
+    alternative_protocols: tuple[list[str] | None, ...] = field(default=(), repr=False, compare=False)
+    alternative_fields: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     DECK_FIELDS = ("name", "protocols", "hosts", "paths", "methods", "headers", "snis", "sources",
                    "destinations", "strip_path", "preserve_host", "regex_priority",

@@ -375,6 +375,13 @@ class KongRouter:
             self._sorted[host] = found
         return found.ordered if path is None else found.for_path(path)
 
+    def routes_for(self, host: str) -> tuple[int, ...]:
+        """The identities of the routes that may serve `host`, in index order: two routers of configurations
+        that share these Route objects (and the certificates and global plugins) route every request to `host`
+        alike (`migrate.kic.era` derives a configuration so)."""
+        return (id(self.config.certificates), id(self.config.plugins),
+                *(id(entry.route) for entry in self._index.lookup(host)))
+
     def _for_request(self, req: Request, path: str) -> list[_Candidate]:
         self.candidates(req.host)  # fills the cache
         return self._sorted[req.host].for_request(path, req.headers)

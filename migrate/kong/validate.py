@@ -73,8 +73,11 @@ def regex_problem(pattern: str, flavor: RouterFlavor) -> str | None:
     return atc.compile_rust_regex(pattern)[1]
 
 
-def validate(config: KongConfig, flavor: RouterFlavor) -> list[KongRejection]:
-    """Every entity Kong would refuse, in configuration order; [] when Kong loads the configuration."""
+def validate(config: KongConfig, flavor: RouterFlavor,
+             by_route: dict[int, list[KongRejection]] | None = None) -> list[KongRejection]:
+    """Every entity Kong would refuse, in configuration order; [] when Kong loads the configuration.
+    `by_route`: each Route object's verdict, kept across calls for configurations that share Route objects
+    (`migrate.kic.era`); the verdict is the route's own (same flavor throughout)."""
     out: list[KongRejection] = []
     for service in config.services:
         out.extend(replace(r, service=service.name) for r in _service(service))
@@ -82,10 +85,15 @@ def validate(config: KongConfig, flavor: RouterFlavor) -> list[KongRejection]:
             out.extend(replace(r, service=service.name)
                        for r in _plugin(plugin, f"plugin {plugin.name} on service {service.name}"))
         for route in service.routes:
-            out.extend(replace(r, route=route.name) for r in _route(route, flavor))
-            for plugin in route.plugins:
-                out.extend(replace(r, route=route.name)
-                           for r in _plugin(plugin, f"plugin {plugin.name} on route {route.name}"))
+            found = by_route.get(id(route)) if by_route is not None else None
+            if found is None:
+                found = [replace(r, route=route.name) for r in _route(route, flavor)]
+                for plugin in route.plugins:
+                    found.extend(replace(r, route=route.name)
+                                 for r in _plugin(plugin, f"plugin {plugin.name} on route {route.name}"))
+                if by_route is not None:
+                    by_route[id(route)] = found
+            out.extend(found)
     for plugin in config.plugins:
         out.extend(_plugin(plugin, f"global plugin {plugin.name}"))
     return out
