@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -154,12 +153,12 @@ def convert(
     report = Report(input_errors=[str(e) for e in loaded.errors])
     verification = None
     if verify_routing:
-        from migrate.verify.background import beside_fed
+        from migrate.verify.background import Inbox, beside_fed
         from migrate.verify.report_hook import EntryArgs, verification_entries
 
         # Verification runs beside the conversion: it translates today's side while the input is converted,
         # the rest while the output is rendered (and on stdout written).
-        def verify_output(output: Callable[[], list[dict[str, Any]]]) -> list[EntryArgs]:
+        def verify_output(output: Inbox[list[dict[str, Any]]]) -> list[EntryArgs]:
             return verification_entries(loaded.docs, output, options)
 
         feed, verification = beside_fed(verify_output)

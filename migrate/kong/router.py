@@ -183,8 +183,9 @@ class KongRouter:
     _cert_snis: frozenset[str] = field(init=False, default=frozenset())
     _host_signatures: dict[str, tuple[object, ...]] = field(init=False, default_factory=dict)
     _candidate_signatures: dict[int, tuple[object, ...]] = field(init=False, default_factory=dict)
-    # per candidate and scheme: what the outcome of any request it takes shares (plugins, backends, sources)
+    # per route and scheme: what the outcome of any request it takes shares (plugins, backends, sources)
     _served: dict[tuple[int, str], _Served] = field(init=False, default_factory=dict)
+    _normalized: dict[int, tuple[tuple[str, int], ...] | None] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         snis: set[str] = set()
@@ -375,6 +376,10 @@ class KongRouter:
             self._sorted[host] = found
         return found.ordered if path is None else found.for_path(path)
 
+    def may_serve(self, host: str) -> bool:
+        """Whether some route's hosts match `host` (or it has none)."""
+        return bool(self._index.lookup(host))
+
     def routes_for(self, host: str) -> tuple[int, ...]:
         """The identities of the routes that may serve `host`, in index order: two routers of configurations
         that share these Route objects (and the certificates and global plugins) route every request to `host`
@@ -447,17 +452,23 @@ class KongRouter:
         return None
 
     def _served_by(self, c: _Candidate, scheme: str) -> _Served:
-        key = (id(c), scheme)
+        route, service = c.route, c.service
+        key = (id(route), scheme)  # a route's candidates (one per path group) serve alike
         found = self._served.get(key)
         if found is None:
-            route, service = c.route, c.service
             plugins = self._plugins(route, service, scheme)
             found = _Served(sources=tuple(s for s in (route.origin or f"route {route.name}",) if s),
                             listed=tuple(sorted({_identity(p) for p in plugins if _listed(p)})),
-                            by_name={p.name: p for p in plugins},
-                            backends=normalize_weights(list(service.backends)) if service.backends else None)
+                            by_name={p.name: p for p in plugins}, backends=self._backends(service))
             self._served[key] = found
         return found
+
+    def _backends(self, service: Service) -> tuple[tuple[str, int], ...] | None:
+        """The service's backends, normalized once per service (many routes share one)."""
+        key = id(service)
+        if key not in self._normalized:
+            self._normalized[key] = normalize_weights(list(service.backends)) if service.backends else None
+        return self._normalized[key]
 
     def _outcome(self, hit: _Hit, req: Request, path: str) -> Outcome:
         c = hit.candidate

@@ -21,11 +21,13 @@ import functools
 import gc
 import os
 import pickle
+import select
 import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from typing import NoReturn, TypeVar
+from dataclasses import dataclass
+from typing import Generic, NoReturn, Protocol, TypeVar
 
 T = TypeVar("T")
 PARALLEL_ENV = "MIGRATE_VERIFY_PARALLEL"
@@ -87,16 +89,54 @@ def _collect(pid: int, read_fd: int, redo: Callable[[], T]) -> T:
 
 S = TypeVar("S")
 In = TypeVar("In")
+In_co = TypeVar("In_co", covariant=True)
 
 
-def beside_fed(work: Callable[[Callable[[], In]], T]) -> tuple[Callable[[In], None], Callable[[], T]]:
-    """Start `work(receive)` now, in a forked child; `feed(value)` later makes `receive()` return `value` there
+class Inbox(Protocol[In_co]):
+    """What `beside_fed`'s work receives: the value this process feeds later."""
+
+    def ready(self) -> bool:
+        """Whether `get` would return at once."""
+
+    def get(self) -> In_co:
+        """The value (waits for it)."""
+
+
+@dataclass
+class _Fed(Generic[In]):
+    """The inbox of a serial run: fed before the work runs."""
+
+    values: list[In]
+
+    def ready(self) -> bool:
+        return True
+
+    def get(self) -> In:
+        return self.values[0]
+
+
+class _PipeInbox(Generic[In]):
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+
+    def ready(self) -> bool:
+        return bool(select.select([self._fd], [], [], 0)[0])
+
+    def get(self) -> In:
+        with os.fdopen(self._fd, "rb") as pipe:
+            value: In = pickle.load(pipe)
+        return value
+
+
+def beside_fed(work: Callable[[Inbox[In]], T]) -> tuple[Callable[[In], None], Callable[[], T]]:
+    """Start `work(inbox)` now, in a forked child; `feed(value)` later makes `inbox.get()` return `value` there
     (it must pickle), and the second function waits for the result.  So the child does what needs no input
-    while this process computes the input.  A failed child: the work is redone here."""
+    while this process computes the input (`inbox.ready()` says when it has come).  A failed child: the work is
+    redone here."""
     fed: list[In] = []
 
     def redo() -> T:
-        return work(lambda: fed[0])
+        return work(_Fed(fed))
 
     if not parallel_allowed():
         return fed.append, redo
@@ -108,16 +148,9 @@ def beside_fed(work: Callable[[Callable[[], In]], T]) -> tuple[Callable[[In], No
     pid = os.fork()
     if pid == 0:
         os.close(input_write)
-
-        def receive() -> In:
-            with os.fdopen(input_read, "rb") as pipe:
-                value: In = pickle.load(pipe)
-            return value
-
-        _child(functools.partial(work, receive), result_read, result_write)
+        _child(functools.partial(work, _PipeInbox(input_read)), result_read, result_write)
     os.close(result_write)
     os.close(input_read)
-
     stop_child = _stopper(pid)
     atexit.register(stop_child)
     writer: list[threading.Thread] = []

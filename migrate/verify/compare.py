@@ -14,7 +14,7 @@ entity fails Kong's whole sync.  A rejected part of the before side is left out 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -30,7 +30,7 @@ from migrate.verify.cluster import after_cluster, assumed_objects, with_default_
 from migrate.verify.defaults import ingress_as_served
 from migrate.verify.options import VerifyOptions, Version
 from migrate.verify.outcome import Outcome, Request
-from migrate.verify.probes import generate_probes
+from migrate.verify.probes import ProbeBuilder
 
 # The KIC translation eras of HTTPRoutes (REFERENCE §5.5a): the last release before listener-derived protocols
 # stands for 3.4.x and 3.5.0-3.5.6, the latest modelled one for 3.5.7+.
@@ -133,6 +133,9 @@ class BeforeSide:
     classes: tuple[str, ...]  # the IngressClasses KIC serves
     assumed: list[dict[str, Any]]  # the assumed objects it was translated with
     side: SideConfig
+    router: KongRouter
+    probes: ProbeBuilder  # with this side's route shapes added
+    unevaluated: dict[str, str]  # regexes found unevaluated while preparing it (atc.unevaluated_regexes)
 
 
 def before_docs_and_classes(before_docs: Sequence[SourceDoc],
@@ -156,9 +159,15 @@ def kic_settings(options: VerifyOptions, classes: tuple[str, ...], version: Vers
 
 
 def prepare_before(before_docs: Sequence[SourceDoc], options: VerifyOptions,
-                   assumed: list[dict[str, Any]] | None = None) -> BeforeSide:
-    """KIC(before) with Kong's verdict on loading it.  `assumed`: the objects assumed on both sides (default:
-    those the input alone needs; `verify` translates again when the output needs more)."""
+                   assumed: list[dict[str, Any]] | None = None,
+                   warm_until: Callable[[], bool] = lambda: False) -> BeforeSide:
+    """KIC(before) with Kong's verdict on loading it, its router, and the probes of its routes (each host's
+    candidates built): everything that needs only the input.  `assumed`: the objects assumed on both sides
+    (default: those the input alone needs; `verify` prepares again when the output needs more).  The candidates
+    are built host by host until `warm_until()` (the rest is built when routed)."""
+    from migrate.kong import atc
+
+    atc.unevaluated_regexes.clear()
     docs, notes, classes = before_docs_and_classes(before_docs, options)
     if assumed is None:
         assumed = assumed_objects([d.obj for d in docs]).objects
@@ -171,14 +180,26 @@ def prepare_before(before_docs: Sequence[SourceDoc], options: VerifyOptions,
         # Kong refuses a configuration with one bad entity; what it serves then is the last good one, or with
         # KIC's fallback configuration everything but the broken objects.  The model takes the latter.
         before = SideConfig("before", without_rejected(before_cfg, before.rejections), before.rejections)
-    return BeforeSide(docs, notes, classes, assumed, before)
+    router = KongRouter(before.config, flavor)
+    probes = ProbeBuilder()
+    probes.add(router.shapes())
+    for n, host in enumerate(sorted({req.host for req in probes.probes})):
+        if n % 64 == 0 and warm_until():
+            break
+        router.host_signature(host)  # what the comparison asks of every host it probes
+    return BeforeSide(docs, notes, classes, assumed, before, router, probes, dict(atc.unevaluated_regexes))
 
 
 def translate_sides(before_docs: Sequence[SourceDoc], after_objects: Sequence[dict[str, Any]],
-                    options: VerifyOptions, prepared: BeforeSide | None = None,
-                    ) -> tuple[SideConfig, list[tuple[str, SideConfig]], list[str]]:
-    """KIC(before) and KIC(after) per era, each with Kong's verdict on loading it; plus notes.  `prepared`: the
-    before side of `prepare_before(before_docs, options)`, used when its assumptions are this run's."""
+                    options: VerifyOptions) -> tuple[SideConfig, list[tuple[str, SideConfig]], list[str]]:
+    """KIC(before) and KIC(after) per era, each with Kong's verdict on loading it; plus notes."""
+    before, afters, notes = _sides(before_docs, after_objects, options, None)
+    return before.side, afters, notes
+
+
+def _sides(before_docs: Sequence[SourceDoc], after_objects: Sequence[dict[str, Any]], options: VerifyOptions,
+           prepared: BeforeSide | None) -> tuple[BeforeSide, list[tuple[str, SideConfig]], list[str]]:
+    """`translate_sides`, with today's side prepared: `prepared` when its assumptions are this run's."""
     docs, class_notes, classes = before_docs_and_classes(before_docs, options)
     assumptions = assumed_objects([d.obj for d in docs] + list(after_objects))
     if prepared is None or prepared.assumed != assumptions.objects:
@@ -202,7 +223,7 @@ def translate_sides(before_docs: Sequence[SourceDoc], after_objects: Sequence[di
         if id(cfg) not in validated:
             validated[id(cfg)] = validate(cfg, options.router_flavor, by_route)
         afters.append((label, SideConfig(f"after ({label})", cfg, validated[id(cfg)])))
-    return prepared.side, afters, notes
+    return prepared, afters, notes
 
 
 # Derive the earlier era's configuration instead of translating it (off: tests compare the two)
@@ -253,7 +274,9 @@ def verify(before_docs: Sequence[SourceDoc], after_objects: Sequence[dict[str, A
     from migrate.kong import atc
 
     atc.unevaluated_regexes.clear()
-    before, afters, notes = translate_sides(before_docs, after_objects, options, prepared)
+    prepared, afters, notes = _sides(before_docs, after_objects, options, prepared)
+    atc.unevaluated_regexes.update(prepared.unevaluated)
+    before = prepared.side
     result = VerifyResult(router_flavor=options.router_flavor.value, notes=notes,
                           sides=[before, *(side for _, side in afters)], eras=tuple(label for label, _ in afters))
     rejected: list[str] = []
@@ -285,7 +308,7 @@ def verify(before_docs: Sequence[SourceDoc], after_objects: Sequence[dict[str, A
         else:
             result.rejected.append(text)
 
-    before_router = KongRouter(before.config, options.router_flavor)
+    before_router = prepared.router
     # eras with one Kong configuration (the common case: kept annotations say the protocols) are routed once
     groups: list[tuple[list[str], KongConfig]] = []
     for label, side in afters:
@@ -295,16 +318,18 @@ def verify(before_docs: Sequence[SourceDoc], after_objects: Sequence[dict[str, A
         else:
             twin[0].append(label)
     after_routers = [(tuple(labels), KongRouter(config, options.router_flavor)) for labels, config in groups]
-    shapes = [*before_router.shapes()]
+    builder = prepared.probes.copy()  # a prepared side may be verified against several outputs
     for _, router in after_routers:
-        shapes.extend(router.shapes())
+        builder.add(router.shapes())
     bounded: list[str] = []
-    probes = generate_probes(shapes, bounded)
+    probes = builder.finish(bounded)
     result.bounded = bounded
     result.notes.extend(bounded)
     result.probes = len(probes)
     comparer = _ProbeComparer(before_router, after_routers, options.accepted)
-    shards = host_shards(probes, verify_workers(len(probes)))
+    routers = [before_router, *(router for _, router in after_routers)]
+    shards = host_shards(probes, verify_workers(len(probes)),
+                         lambda host: any(router.may_serve(host) for router in routers))
     for tally in fork_map(comparer.compare, shards):
         result.identical += tally.identical
         result.differences.extend(tally.differences)
@@ -335,23 +360,24 @@ def verify_workers(probes: int) -> int:
     return min(usable_cpus(), MAX_WORKERS)
 
 
-def host_shards(probes: Sequence[Request], count: int) -> list[list[Request]]:
-    """`probes` in at most `count` shards of whole hosts (a host's routing caches stay in one process), of
-    about equal size, each in probe order."""
+def host_shards(probes: Collection[Request], count: int,
+                served: Callable[[str], bool] = lambda host: True) -> list[list[Request]]:
+    """`probes` in at most `count` shards of whole hosts (a host's routing caches stay in one process) of about
+    equal cost: the hosts by falling cost, each to the cheapest shard so far (each shard is sorted where it is
+    routed).  A probe's cost is about the same on every host some route may serve; on the others (`served`
+    false: the catch-all probe host, when nothing serves every host) it is a tenth of it."""
     if count <= 1 or not probes:
         return [list(probes)]
     by_host: dict[str, list[Request]] = {}
     for req in probes:
         by_host.setdefault(req.host, []).append(req)
-    target = len(probes) / count
-    shards: list[list[Request]] = [[]]
-    for host in sorted(by_host):
-        if len(shards[-1]) >= target and len(shards) < count:
-            shards.append([])
-        shards[-1].extend(by_host[host])
-    for shard in shards:
-        shard.sort()
-    return shards
+    cost = {host: len(reqs) * (10 if served(host) else 1) for host, reqs in by_host.items()}
+    shards: list[tuple[list[Request], list[int]]] = [([], [0]) for _ in range(min(count, len(by_host)))]
+    for host in sorted(by_host, key=lambda h: (-cost[h], h)):
+        shard, total = min(shards, key=lambda st: st[1][0])
+        shard.extend(by_host[host])
+        total[0] += cost[host]
+    return [shard for shard, _ in shards]
 
 
 @dataclass
@@ -402,7 +428,7 @@ class _ProbeComparer:
         from migrate.kong import atc
 
         tally = ProbeTally()
-        for req in probes:
+        for req in sorted(probes):  # probe order: a run is deterministic however the probes were sharded
             pending = [i for i in range(len(self.afters)) if self._differs_on(i, req.host)]
             if not pending:
                 tally.identical += 1

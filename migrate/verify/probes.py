@@ -223,19 +223,58 @@ def _header_key(headers: dict[str, str]) -> tuple[tuple[str, str], ...]:
 
 
 def generate_probes(shapes: Iterable[RouteShape], notes: list[str] | None = None) -> list[Request]:
-    """The probes for `shapes`; each bound that applied (see the module doc) is appended to `notes`."""
-    shapes = list(dict.fromkeys(shapes))
-    bounds: dict[str, None] = {}
-    named = sorted({h for s in shapes for h in s.hosts if not h.startswith("*")})
-    probes: set[Request] = set()
-    for shape in shapes:
-        hosts = [v for h in shape.hosts for v in host_variants(h)]
-        if not shape.hosts:
-            hosts = [UNCOVERED_HOST, *named[:MAX_HOSTS_FOR_HOSTLESS]]
+    """The probes for `shapes`, sorted; each bound that applied (see the module doc) is appended to `notes`."""
+    return sorted(probe_set(shapes, notes))
+
+
+def probe_set(shapes: Iterable[RouteShape], notes: list[str] | None = None) -> set[Request]:
+    """`generate_probes` unsorted (verify sorts each shard where it routes it)."""
+    builder = ProbeBuilder()
+    builder.add(shapes)
+    return builder.finish(notes)
+
+
+class ProbeBuilder:
+    """The probes of shapes added in batches — `verify` adds today's side's while the output is still being
+    converted, then the output's — giving the set and the notes of one `probe_set` call with all of them.
+    Route shapes without hosts are probed last: on named hosts of every batch."""
+
+    def __init__(self) -> None:
+        self.probes: set[Request] = set()
+        self._shapes: dict[RouteShape, None] = {}  # every shape added, in order, once
+        self._bounds: dict[RouteShape, str] = {}
+
+    def copy(self) -> ProbeBuilder:
+        other = ProbeBuilder()
+        other.probes, other._shapes, other._bounds = set(self.probes), dict(self._shapes), dict(self._bounds)
+        return other
+
+    def add(self, shapes: Iterable[RouteShape]) -> None:
+        for shape in shapes:
+            if shape in self._shapes:
+                continue
+            self._shapes[shape] = None
+            if shape.hosts:
+                self._probe(shape, [v for h in shape.hosts for v in host_variants(h)])
+
+    def finish(self, notes: list[str] | None = None) -> set[Request]:
+        """The probes; each bound that applied (see the module doc) is appended to `notes`, in shape order."""
+        named = sorted({h for s in self._shapes for h in s.hosts if not h.startswith("*")})
+        for shape in self._shapes:
+            if not shape.hosts:
+                self._probe(shape, [UNCOVERED_HOST, *named[:MAX_HOSTS_FOR_HOSTLESS]])
+        listed = list(dict.fromkeys(self._bounds[s] for s in self._shapes if s in self._bounds))
+        if notes is not None and listed:
+            notes.append(f"probes bounded (methods x header values, issue 13) on {len(listed)} route(s), not every "
+                         f"combination was compared: {'; '.join(listed[:5])}"
+                         + (f"; and {len(listed) - 5} more" if len(listed) > 5 else ""))
+        return self.probes
+
+    def _probe(self, shape: RouteShape, hosts: list[str]) -> None:
         variants = grpc_variants if shape.grpc else path_variants
         paths = [v for ps in shape.paths for v in variants(ps)]
         if not paths:
-            continue
+            return
         bounded: list[str] = []
         header_sets = _header_variants(shape.headers, bounded)
         methods = _methods(shape, bounded)
@@ -245,9 +284,10 @@ def generate_probes(shapes: Iterable[RouteShape], notes: list[str] | None = None
                            f"{len(methods) * len(header_sets)} > {MAX_PRODUCT}: each method probed with one header "
                            "variant and each variant with one method")
         if bounded:
-            bounds.setdefault(f"{_describe(shape)}: {'; '.join(bounded)}")
+            self._bounds[shape] = f"{_describe(shape)}: {'; '.join(bounded)}"
         header_keys = [_header_key(h) for h in header_sets]
         first_method, first_headers, first_path = methods[0], header_keys[0], paths[0]
+        probes = self.probes
         for scheme in (HTTP, HTTPS):
             if shape.hosts:
                 probes.add(Request(scheme, UNCOVERED_HOST, first_path, first_method, first_headers))
@@ -263,9 +303,3 @@ def generate_probes(shapes: Iterable[RouteShape], notes: list[str] | None = None
                         probes.add(Request(scheme, host, first_path, method, first_headers))
                     for headers in header_keys:
                         probes.add(Request(scheme, host, first_path, first_method, headers))
-    if notes is not None and bounds:
-        listed = list(bounds)
-        notes.append(f"probes bounded (methods x header values, issue 13) on {len(listed)} route(s), not every "
-                     f"combination was compared: {'; '.join(listed[:5])}"
-                     + (f"; and {len(listed) - 5} more" if len(listed) > 5 else ""))
-    return sorted(probes)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from migrate.convert.options import ConvertOptions
 from migrate.loader import SourceDoc
 from migrate.report import Report, Status
 from migrate.sources import SourceRef
+from migrate.verify.background import Inbox
 from migrate.verify.compare import BeforeSide, prepare_before, verify
 from migrate.verify.options import VerifyOptions
 from migrate.verify.outcome import Outcome
@@ -33,14 +34,14 @@ def verify_options(options: ConvertOptions) -> VerifyOptions:
                          source_kic=source_kic(options.source_kic_major))
 
 
-def verification_entries(before_docs: Sequence[SourceDoc], objects: Callable[[], Sequence[dict[str, Any]]],
+def verification_entries(before_docs: Sequence[SourceDoc], output: Inbox[Sequence[dict[str, Any]]],
                          options: ConvertOptions) -> list[EntryArgs]:
     """The report entries of `add_verification`, as plain tuples (they cross a process boundary).  The
-    output comes from `objects()`, called once today's side is translated: that needs the input only, so
-    `convert` starts it before the conversion is done."""
-    prepared = prepare_before(before_docs, verify_options(options))
+    output comes from `output`, read once today's side is prepared (that needs the input only, so `convert`
+    starts it before the conversion is done; the preparation stops warming caches when the output is there)."""
+    prepared = prepare_before(before_docs, verify_options(options), warm_until=output.ready)
     report = Report()
-    add_verification(report, before_docs, objects(), options, prepared)
+    add_verification(report, before_docs, output.get(), options, prepared)
     return [(e.source, e.status, e.subject, e.message, e.action) for e in report.entries]
 
 

@@ -3,21 +3,21 @@ from both sides."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 PREFIX = "prefix"  # a string prefix (a plain Kong path, ATC `^=`)
 EXACT = "exact"
 REGEX = "regex"
 
 
-@dataclass(frozen=True)
-class PathShape:
+# Named tuples, not dataclasses: a verification builds and hashes one shape per Kong route of every side
+# (tens of thousands), and a tuple does both in C.
+class PathShape(NamedTuple):
     kind: str  # prefix | exact | regex
     value: str
 
 
-@dataclass(frozen=True)
-class RouteShape:
+class RouteShape(NamedTuple):
     hosts: tuple[str, ...]  # empty: any host
     paths: tuple[PathShape, ...]
     methods: tuple[str, ...] = ()
