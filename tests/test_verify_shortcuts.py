@@ -1,7 +1,8 @@
 """verify's shortcuts give the answer the plain definition gives (issue 14).
 
 * Host signatures: a host whose Kong routes are the same on both sides is not routed probe by probe, and an
-  era whose routes for a host equal an earlier era's takes that era's outcome.  With signatures made unique
+  era whose routes for a host equal an earlier era's takes that era's outcome; an https probe to a host no side
+  has a certificate for is not routed (the handshake fails on both sides).  With signatures made unique
   (so no shortcut ever applies) every count and every difference must stay the same.
 * The listener index of KIC's parent lookups (`selected_listeners`) against the definition it replaced: a
   parentRef selects the listeners whose name is its sectionName, or all without one, in order.
@@ -64,9 +65,9 @@ def _verify_both_ways(docs: list[Any], objects: list[dict[str, Any]],
         sharded = verify(docs, objects)
     assert _summary(sharded) == _summary(fast)
     assert [(d.request, d.reason) for d in sharded.accepted] == [(d.request, d.reason) for d in fast.accepted]
-    counter = itertools.count()
     with monkeypatch.context() as m:
-        m.setattr(KongRouter, "host_signature", lambda self, host: (next(counter),))
+        m.setattr(KongRouter, "same_routing", lambda self, other, host: False)
+        m.setattr(compare._ProbeComparer, "_certified", lambda self, host: True)  # route https without certs too
         plain = verify(docs, objects)
     return fast, plain
 
@@ -293,3 +294,25 @@ def test_the_inbox_says_when_the_input_has_come(tmp_path: Path) -> None:
         time.sleep(0.01)
     feed("the output")
     assert wait() == (False, "the output")
+
+
+def test_same_routing_is_equality_of_host_signatures() -> None:
+    """`same_routing` stops at the first differing candidate; its answer is the full signatures' equality,
+    whether a side's signature is already computed or not."""
+    docs = _docs(yamlio.dump_yaml_documents(generate(200, seed=13)))
+    after = run_convert(docs, ConvertOptions()).objects
+    before_side, afters, _ = compare.translate_sides(docs, after, compare.VerifyOptions())
+    configs = [before_side.config, afters[-1][1].config]
+    hosts = sorted({h for config in configs for _, r in config.routes() for h in (r.hosts or [])}
+                   | {"uncovered.invalid"})
+    answers = set()
+    flavor = compare.VerifyOptions().router_flavor
+    for a, b in itertools.product(configs, repeat=2):
+        lazy = KongRouter(a, flavor), KongRouter(b, flavor)
+        full = KongRouter(a, flavor), KongRouter(b, flavor)
+        for host in hosts:
+            expected = full[0].host_signature(host) == full[1].host_signature(host)
+            assert lazy[0].same_routing(lazy[1], host) == expected, host
+            assert full[0].same_routing(full[1], host) == expected, host  # from the cached signatures
+            answers.add(expected)
+    assert answers == {True, False}

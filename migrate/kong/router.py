@@ -51,9 +51,10 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -538,16 +539,33 @@ class KongRouter:
         sources aside), so `verify` need not send those probes through both."""
         found = self._host_signatures.get(host)
         if found is None:
-            found = (self.has_certificate(host), _plugins_signature(self.config.plugins),
-                     tuple(_merge_adjacent(self._canonical_order(self.candidates(host)))))
+            found = (self.has_certificate(host), self._global_plugins, tuple(self._ordered_signatures(host)))
             self._host_signatures[host] = found
         return found
 
-    def _canonical_order(self, ordered: list[_Candidate]) -> list[tuple[object, ...]]:
+    def same_routing(self, other: KongRouter, host: str) -> bool:
+        """`self.host_signature(host) == other.host_signature(host)`, computed only up to the first difference
+        (the candidates of the two sides of a migration usually differ early)."""
+        if self.has_certificate(host) != other.has_certificate(host) or self._global_plugins != other._global_plugins:
+            return False
+        return all(a == b for a, b in itertools.zip_longest(self._signatures_of(host), other._signatures_of(host),
+                                                            fillvalue=None))
+
+    def _signatures_of(self, host: str) -> Iterator[tuple[object, ...]]:
+        found = self._host_signatures.get(host)
+        return iter(found[2]) if found is not None else self._ordered_signatures(host)  # type: ignore[call-overload]
+
+    @functools.cached_property
+    def _global_plugins(self) -> tuple[object, ...]:
+        return _plugins_signature(self.config.plugins)
+
+    def _ordered_signatures(self, host: str) -> Iterator[tuple[object, ...]]:
+        return _merge_adjacent(self._canonical_order(self.candidates(host)))
+
+    def _canonical_order(self, ordered: list[_Candidate]) -> Iterator[tuple[object, ...]]:
         """Candidate signatures in routing order, except that candidates of equal priority (only their ages
         tell them apart) whose literal path prefixes rule out a common request are put in a canonical order:
         no request can match two of them, so their order changes nothing."""
-        out: list[tuple[object, ...]] = []
         i = 0
         while i < len(ordered):
             j = i + 1
@@ -557,9 +575,8 @@ class KongRouter:
             sigs = [self._candidate_signature(c) for c in run]
             if len(run) > 1 and _prefix_free([c.path_prefix for c in run]):
                 sigs.sort(key=repr)
-            out.extend(sigs)
+            yield from sigs
             i = j
-        return out
 
     def _candidate_signature(self, c: _Candidate) -> tuple[object, ...]:
         key = id(c)
@@ -623,17 +640,22 @@ class _HostCandidates:
             if literal.name.lower() not in names:
                 self.header_names[c.path_prefix] = (*names, literal.name.lower())
         self.lengths = sorted({len(k) for k in self.by_prefix})
+        self._last_path: str | None = None
+        self._last_found: list[_Candidate] = []
 
     def for_path(self, path: str) -> list[_Candidate]:
         if len(self.by_prefix) == 1 and "" in self.by_prefix:
             return self.ordered
+        if path == self._last_path:  # probes come sorted: a path's methods and headers one after another
+            return self._last_found
         picked: list[int] = []
         for n in self.lengths:
             if n > len(path):
                 break
             picked.extend(self.by_prefix.get(path[:n], ()))
         picked.sort()
-        return [self.ordered[i] for i in picked]
+        self._last_path, self._last_found = path, [self.ordered[i] for i in picked]
+        return self._last_found
 
     def for_request(self, path: str, headers: tuple[tuple[str, str], ...]) -> list[_Candidate]:
         """The candidates `path` and the request's `headers` (lower-cased names) may satisfy, in priority order:
@@ -736,21 +758,22 @@ def _prefix_free(prefixes: list[str]) -> bool:
     return all(not b.startswith(a) for a, b in zip(ordered, ordered[1:], strict=False))
 
 
-def _merge_adjacent(signatures: Iterable[tuple[object, ...]]) -> list[tuple[object, ...]]:
+def _merge_adjacent(signatures: Iterable[tuple[object, ...]]) -> Iterator[tuple[object, ...]]:
     """Neighbours in priority order that differ only in their methods act as one candidate with the union of
     the methods (the first of them that matches gives the same outcome): KIC builds one Kong route per method
     of an HTTPRoute, one route with all methods for an Ingress."""
-    out: list[tuple[object, ...]] = []
+    prev: tuple[object, ...] | None = None
     for sig in signatures:
-        if out:
-            prev = out[-1]
+        if prev is not None:
             if (prev[_METHODS_AT] and sig[_METHODS_AT] and prev[:_METHODS_AT] == sig[:_METHODS_AT]
                     and prev[_METHODS_AT + 1:] == sig[_METHODS_AT + 1:]):
                 methods = tuple(sorted(set(prev[_METHODS_AT]) | set(sig[_METHODS_AT])))  # type: ignore[call-overload]
-                out[-1] = (*prev[:_METHODS_AT], methods, *prev[_METHODS_AT + 1:])
+                prev = (*prev[:_METHODS_AT], methods, *prev[_METHODS_AT + 1:])
                 continue
-        out.append(sig)
-    return out
+            yield prev
+        prev = sig
+    if prev is not None:
+        yield prev
 
 
 def _plugins_signature(plugins: list[Plugin]) -> tuple[object, ...]:

@@ -29,7 +29,7 @@ from migrate.verify.background import fork_map, parallel_allowed, usable_cpus
 from migrate.verify.cluster import after_cluster, assumed_objects, with_default_ingress_class
 from migrate.verify.defaults import ingress_as_served
 from migrate.verify.options import VerifyOptions, Version
-from migrate.verify.outcome import Outcome, Request
+from migrate.verify.outcome import HTTPS, Outcome, Request
 from migrate.verify.probes import ProbeBuilder
 
 # The KIC translation eras of HTTPRoutes (REFERENCE §5.5a): the last release before listener-derived protocols
@@ -406,13 +406,22 @@ class _ProbeComparer:
         # the route protocols of some hosts only, and a derived era shares the unchanged routes) takes that
         # era's outcome
         self._twin: dict[tuple[int, str], int] = {}
+        self._certificates: dict[str, bool] = {}
+
+    def _certified(self, host: str) -> bool:
+        """Whether some side has a certificate for `host` (KongRouter.route: without one an https request gets
+        the NO_TLS outcome whatever routes match)."""
+        found = self._certificates.get(host)
+        if found is None:
+            found = self._certificates[host] = any(r.has_certificate(host)
+                                                   for r in (self.before, *(r for _, r in self.afters)))
+        return found
 
     def _differs_on(self, index: int, host: str) -> bool:
         key = (index, host)
         found = self._differs.get(key)
         if found is None:
-            found = self._differs[key] = \
-                self.afters[index][1].host_signature(host) != self.before.host_signature(host)
+            found = self._differs[key] = not self.before.same_routing(self.afters[index][1], host)
         return found
 
     def _twin_of(self, index: int, host: str) -> int:
@@ -429,6 +438,9 @@ class _ProbeComparer:
 
         tally = ProbeTally()
         for req in sorted(probes):  # probe order: a run is deterministic however the probes were sharded
+            if req.scheme == HTTPS and not self._certified(req.host):
+                tally.identical += 1  # no side has a certificate: the handshake fails on both, before routing
+                continue
             pending = [i for i in range(len(self.afters)) if self._differs_on(i, req.host)]
             if not pending:
                 tally.identical += 1
