@@ -186,7 +186,7 @@ def prepare_before(before_docs: Sequence[SourceDoc], options: VerifyOptions,
     for n, host in enumerate(sorted({req.host for req in probes.probes})):
         if n % 64 == 0 and warm_until():
             break
-        router.host_signature(host)  # what the comparison asks of every host it probes
+        router.candidates(host)  # what routing any probe to the host needs
     return BeforeSide(docs, notes, classes, assumed, before, router, probes, dict(atc.unevaluated_regexes))
 
 
