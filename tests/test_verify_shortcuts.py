@@ -2,7 +2,8 @@
 
 * Host signatures: a host whose Kong routes are the same on both sides is not routed probe by probe, and an
   era whose routes for a host equal an earlier era's takes that era's outcome; an https probe to a host no side
-  has a certificate for is not routed (the handshake fails on both sides).  With signatures made unique
+  has a certificate for is not routed (the handshake fails on both sides), nor one whose http form was just
+  routed on a host every side serves alike on both schemes (`KongRouter.scheme_neutral`).  With signatures made unique
   (so no shortcut ever applies) every count and every difference must stay the same.
 * The listener index of KIC's parent lookups (`selected_listeners`) against the definition it replaced: a
   parentRef selects the listeners whose name is its sectionName, or all without one, in order.
@@ -37,6 +38,7 @@ from migrate.loader import LoadResult, SourceDoc, parse_text
 from migrate.sources import SourceRef
 from migrate.verify import VerifyResult, background, compare, verify
 from migrate.verify.outcome import Request
+from migrate.verify.probes import generate_probes
 from tests.test_properties_convert import estates
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,6 +70,7 @@ def _verify_both_ways(docs: list[Any], objects: list[dict[str, Any]],
     with monkeypatch.context() as m:
         m.setattr(KongRouter, "same_routing", lambda self, other, host: False)
         m.setattr(compare._ProbeComparer, "_certified", lambda self, host: True)  # route https without certs too
+        m.setattr(compare._ProbeComparer, "_scheme_neutral", lambda self, host: False)  # and every https form
         plain = verify(docs, objects)
     return fast, plain
 
@@ -76,6 +79,17 @@ def test_signature_shortcuts_change_nothing_on_the_benchmark_estate(monkeypatch:
     objects = generate(120, seed=3)
     docs = _docs(yamlio.dump_yaml_documents(objects))
     after = run_convert(docs, ConvertOptions()).objects
+    neutral: list[bool] = []
+    real = compare._ProbeComparer._scheme_neutral
+
+    def spy(self: compare._ProbeComparer, host: str) -> bool:
+        neutral.append(real(self, host))
+        return neutral[-1]
+
+    with monkeypatch.context() as m:
+        m.setattr(compare._ProbeComparer, "_scheme_neutral", spy)
+        verify(docs, after)
+    assert True in neutral and False in neutral  # the estate has both kinds of hosts
     fast, plain = _verify_both_ways(docs, after, monkeypatch)
     assert fast.probes > 1000
     assert _summary(fast) == _summary(plain)
@@ -316,3 +330,19 @@ def test_same_routing_is_equality_of_host_signatures() -> None:
             assert full[0].same_routing(full[1], host) == expected, host  # from the cached signatures
             answers.add(expected)
     assert answers == {True, False}
+
+
+@settings(max_examples=25, deadline=None)
+@given(estates)
+def test_a_scheme_neutral_host_serves_https_as_http(estate: list[dict[str, Any]]) -> None:
+    """What `scheme_neutral` promises, request by request, on both sides of random estates."""
+    docs = _docs(yamlio.dump_yaml_documents(estate))
+    after = run_convert(docs, ConvertOptions()).objects
+    before_side, afters, _ = compare.translate_sides(docs, after, compare.VerifyOptions())
+    flavor = compare.VerifyOptions().router_flavor
+    for config in (before_side.config, *(side.config for _, side in afters)):
+        router = KongRouter(config, flavor)
+        for req in generate_probes(router.shapes()):
+            if req.scheme == "https" and router.scheme_neutral(req.host):
+                http, https = router.route(req._replace(scheme="http")), router.route(req)
+                assert (https.key(), https.detail, https.sources) == (http.key(), http.detail, http.sources), req

@@ -187,6 +187,7 @@ class KongRouter:
     # per route and scheme: what the outcome of any request it takes shares (plugins, backends, sources)
     _served: dict[tuple[int, str], _Served] = field(init=False, default_factory=dict)
     _normalized: dict[int, tuple[tuple[str, int], ...] | None] = field(init=False, default_factory=dict)
+    _neutral: dict[str, bool] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         snis: set[str] = set()
@@ -376,6 +377,22 @@ class KongRouter:
                                            key=lambda c: c.key))
             self._sorted[host] = found
         return found.ordered if path is None else found.for_path(path)
+
+    def scheme_neutral(self, host: str) -> bool:
+        """Whether an https request to `host` gets the outcome of the same request over http: a certificate
+        covers the host, and no candidate of the host tells the schemes apart (SNIs, https only, a host with a
+        port, plugins limited to a scheme; the expressions flavor can match on the scheme itself)."""
+        found = self._neutral.get(host)
+        if found is None:
+            found = self._neutral[host] = self.flavor != RouterFlavor.EXPRESSIONS and self.has_certificate(host) \
+                and all(self._neutral_candidate(c) for c in self.candidates(host))
+        return found
+
+    def _neutral_candidate(self, c: _Candidate) -> bool:
+        if c.snis or c.https_only or any(port is not None for _, port in c.hosts):
+            return False
+        http, https = self._served_by(c, HTTP), self._served_by(c, HTTPS)
+        return http.listed == https.listed and http.by_name == https.by_name
 
     def may_serve(self, host: str) -> bool:
         """Whether some route's hosts match `host` (or it has none)."""

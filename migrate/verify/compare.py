@@ -29,7 +29,7 @@ from migrate.verify.background import fork_map, parallel_allowed, usable_cpus
 from migrate.verify.cluster import after_cluster, assumed_objects, with_default_ingress_class
 from migrate.verify.defaults import ingress_as_served
 from migrate.verify.options import VerifyOptions, Version
-from migrate.verify.outcome import HTTPS, Outcome, Request
+from migrate.verify.outcome import HTTP, HTTPS, Outcome, Request
 from migrate.verify.probes import ProbeBuilder
 
 # The KIC translation eras of HTTPRoutes (REFERENCE §5.5a): the last release before listener-derived protocols
@@ -380,6 +380,10 @@ def host_shards(probes: Collection[Request], count: int,
     return [shard for shard, _ in shards]
 
 
+def _twins_adjacent(req: Request) -> tuple[object, ...]:
+    return req.host, req.path, req.method, req.headers, req.scheme
+
+
 @dataclass
 class ProbeTally:
     """What routing one shard of the probes found (crosses a process boundary: plain data)."""
@@ -407,6 +411,30 @@ class _ProbeComparer:
         # era's outcome
         self._twin: dict[tuple[int, str], int] = {}
         self._certificates: dict[str, bool] = {}
+        self._neutral: dict[str, bool] = {}
+
+    def _route(self, req: Request) -> tuple[Outcome | None, list[tuple[tuple[str, ...], Outcome]]]:
+        """Today's outcome (None: no era's routes for the host differ from today's) and the eras' differing
+        outcomes."""
+        pending = [i for i in range(len(self.afters)) if self._differs_on(i, req.host)]
+        if not pending:
+            return None, []
+        want = self.before.route(req)
+        differing: list[tuple[tuple[str, ...], Outcome]] = []
+        outcomes: dict[int, Outcome] = {}
+        for i in pending:
+            same_as = self._twin_of(i, req.host)
+            got = outcomes[same_as] if same_as in outcomes else self.afters[i][1].route(req)
+            outcomes[i] = got
+            if got.key() != want.key():
+                differing.append((self.afters[i][0], got))
+        return want, differing
+
+    def _scheme_neutral(self, host: str) -> bool:
+        found = self._neutral.get(host)
+        if found is None:
+            found = self._neutral[host] = all(r.scheme_neutral(host) for r in (self.before, *(r for _, r in self.afters)))
+        return found
 
     def _certified(self, host: str) -> bool:
         """Whether some side has a certificate for `host` (KongRouter.route: without one an https request gets
@@ -437,24 +465,20 @@ class _ProbeComparer:
         from migrate.kong import atc
 
         tally = ProbeTally()
-        for req in sorted(probes):  # probe order: a run is deterministic however the probes were sharded
+        # A request's http and https forms one after the other: on a host every side serves alike on both
+        # schemes the https form takes the http form's outcomes
+        last: tuple[Request, Outcome | None, list[tuple[tuple[str, ...], Outcome]]] | None = None
+        for req in sorted(probes, key=_twins_adjacent):  # deterministic however the probes were sharded
             if req.scheme == HTTPS and not self._certified(req.host):
                 tally.identical += 1  # no side has a certificate: the handshake fails on both, before routing
                 continue
-            pending = [i for i in range(len(self.afters)) if self._differs_on(i, req.host)]
-            if not pending:
-                tally.identical += 1
-                continue
-            want = self.before.route(req)
-            differing: list[tuple[tuple[str, ...], Outcome]] = []
-            outcomes: dict[int, Outcome] = {}
-            for i in pending:
-                same_as = self._twin_of(i, req.host)
-                got = outcomes[same_as] if same_as in outcomes else self.afters[i][1].route(req)
-                outcomes[i] = got
-                if got.key() != want.key():
-                    differing.append((self.afters[i][0], got))
-            if not differing:
+            if last is not None and req.scheme == HTTPS and last[0] == req._replace(scheme=HTTP) \
+                    and self._scheme_neutral(req.host):
+                want, differing = last[1], last[2]
+            else:
+                want, differing = self._route(req)
+                last = (req, want, differing) if req.scheme == HTTP else None
+            if want is None or not differing:
                 tally.identical += 1
                 continue
             eras = tuple(label for labels, _ in differing for label in labels)
