@@ -56,6 +56,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from migrate.convert.choices import RouterFlavor
@@ -69,13 +70,13 @@ from migrate.verify.outcome import (
     HTTP,
     HTTPS,
     NO_TLS,
+    NOT_FOUND,
     REDIRECT,
     STATUS,
     Outcome,
     Request,
     host_matches,
     normalize_weights,
-    not_found,
 )
 from migrate.verify.probes import GRPC_METHOD
 from migrate.verify.shapes import EXACT, PREFIX, REGEX, PathShape, RouteShape
@@ -162,8 +163,7 @@ class _Served:
     backends: tuple[tuple[str, int], ...] | None  # normalized; None: the service has none
 
 
-@dataclass(frozen=True)
-class _Hit:
+class _Hit(NamedTuple):  # one per routed request: a tuple is built in C
     candidate: _Candidate
     matched: str | None  # the matched part of the path (strip_path), None without a path match
     captures: re.Match[str] | None
@@ -429,7 +429,7 @@ class KongRouter:
             sources = (route.origin or f"route {route.name}",) if route is not None else ()
             return Outcome(NO_TLS, detail="Kong has no certificate for this SNI; it serves its default one",
                            sources=sources)
-        return self._outcome(hit, req, path) if hit is not None else not_found()
+        return self._outcome(hit, req, path) if hit is not None else NOT_FOUND
 
     def _context(self, req: Request, path: str) -> atc.Context:
         ctx: atc.Context = {

@@ -17,12 +17,14 @@ exactly as it would serially.  A parent that leaves early (an error, a signal) k
 from __future__ import annotations
 
 import atexit
+import contextlib
 import functools
 import gc
 import os
 import pickle
 import select
 import signal
+import struct
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -54,7 +56,7 @@ def _child(work: Callable[[], object], read_fd: int, write_fd: int) -> NoReturn:
             signal.signal(sig, signal.SIG_DFL)  # the parent's handlers roll back the parent's writes
         payload = pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL)
         with os.fdopen(write_fd, "wb") as out:
-            out.write(payload)
+            out.write(_LENGTH.pack(len(payload)) + payload)
     except BaseException:  # noqa: BLE001 - anything: the parent redoes the work and sees the error itself
         status = 1
     os._exit(status)
@@ -73,18 +75,33 @@ def _stopper(pid: int) -> Callable[[], None]:
     return stop
 
 
+_LENGTH = struct.Struct("<Q")
+
+
 def _collect(pid: int, read_fd: int, redo: Callable[[], T]) -> T:
-    """The child's result, or `redo()` when the child failed."""
+    """The child's result, or `redo()` when the child failed.  A child writes only a finished result, and a
+    pickle that loads is whole: then the child's exit (the kernel freeing a large copied heap, a noticeable
+    fraction of a second) is not waited for here but reaped by a thread."""
     with os.fdopen(read_fd, "rb") as pipe:
-        data = pipe.read()
-    _, wait_status = os.waitpid(pid, 0)
-    if os.waitstatus_to_exitcode(wait_status) == 0 and data:
+        # length first: the end of the pipe comes only when every process holding it has exited, and the
+        # child's own children (verification shards) hold it too
+        head = pipe.read(_LENGTH.size)
+        data = pipe.read(_LENGTH.unpack(head)[0]) if len(head) == _LENGTH.size else b""
+    if data:
         try:
             value: T = pickle.loads(data)
-            return value
-        except (pickle.UnpicklingError, EOFError, AttributeError, ValueError):
+        except (pickle.UnpicklingError, EOFError, AttributeError, ValueError, IndexError):
             pass
+        else:
+            threading.Thread(target=_reap, args=(pid,), daemon=True).start()
+            return value
+    _reap(pid)
     return redo()
+
+
+def _reap(pid: int) -> None:
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, 0)
 
 
 S = TypeVar("S")

@@ -92,6 +92,9 @@ def not_found(detail: str = "no route matches", sources: tuple[str, ...] = ()) -
     return Outcome(STATUS, status=404, detail=detail, sources=sources)
 
 
+NOT_FOUND = not_found()  # immutable: one for every request no route takes
+
+
 def normalize_weights(backends: list[tuple[str, int]]) -> tuple[tuple[str, int], ...]:
     """Merge duplicates and reduce weights to their smallest equivalent ratio."""
     merged: dict[str, int] = {}
