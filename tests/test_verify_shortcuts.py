@@ -36,7 +36,7 @@ from migrate.kic.store import Obj
 from migrate.kong.router import KongRouter
 from migrate.loader import LoadResult, SourceDoc, parse_text
 from migrate.sources import SourceRef
-from migrate.verify import VerifyResult, background, compare, verify
+from migrate.verify import VerifyResult, background, compare, routing, verify
 from migrate.verify.outcome import Request
 from migrate.verify.probes import generate_probes
 from tests.test_properties_convert import estates
@@ -61,16 +61,16 @@ def _verify_both_ways(docs: list[Any], objects: list[dict[str, Any]],
                       monkeypatch: pytest.MonkeyPatch) -> tuple[VerifyResult, VerifyResult]:
     fast = verify(docs, objects)
     with monkeypatch.context() as m:  # and the same in three processes (a fork per shard after the first)
-        m.setattr(compare, "PARALLEL_MIN_PROBES", 0)
-        m.setattr(compare, "parallel_allowed", lambda: True)
-        m.setattr(compare, "usable_cpus", lambda: 3)
+        m.setattr(routing, "PARALLEL_MIN_PROBES", 0)
+        m.setattr(routing, "parallel_allowed", lambda: True)
+        m.setattr(routing, "usable_cpus", lambda: 3)
         sharded = verify(docs, objects)
     assert _summary(sharded) == _summary(fast)
     assert [(d.request, d.reason) for d in sharded.accepted] == [(d.request, d.reason) for d in fast.accepted]
     with monkeypatch.context() as m:
         m.setattr(KongRouter, "same_routing", lambda self, other, host: False)
-        m.setattr(compare._ProbeComparer, "_certified", lambda self, host: True)  # route https without certs too
-        m.setattr(compare._ProbeComparer, "_scheme_neutral", lambda self, host: False)  # and every https form
+        m.setattr(routing.ProbeComparer, "_certified", lambda self, host: True)  # route https without certs too
+        m.setattr(routing.ProbeComparer, "_scheme_neutral", lambda self, host: False)  # and every https form
         plain = verify(docs, objects)
     return fast, plain
 
@@ -80,14 +80,14 @@ def test_signature_shortcuts_change_nothing_on_the_benchmark_estate(monkeypatch:
     docs = _docs(yamlio.dump_yaml_documents(objects))
     after = run_convert(docs, ConvertOptions()).objects
     neutral: list[bool] = []
-    real = compare._ProbeComparer._scheme_neutral
+    real = routing.ProbeComparer._scheme_neutral
 
-    def spy(self: compare._ProbeComparer, host: str) -> bool:
+    def spy(self: routing.ProbeComparer, host: str) -> bool:
         neutral.append(real(self, host))
         return neutral[-1]
 
     with monkeypatch.context() as m:
-        m.setattr(compare._ProbeComparer, "_scheme_neutral", spy)
+        m.setattr(routing.ProbeComparer, "_scheme_neutral", spy)
         verify(docs, after)
     assert True in neutral and False in neutral  # the estate has both kinds of hosts
     fast, plain = _verify_both_ways(docs, after, monkeypatch)
@@ -228,7 +228,7 @@ requests = st.builds(Request, st.sampled_from(["http", "https"]), st.sampled_fro
 @given(st.lists(requests, unique=True), st.integers(1, 5))
 def test_host_shards_partition_the_probes_by_host(probes: list[Request], count: int) -> None:
     probes.sort()
-    shards = compare.host_shards(set(probes), count)
+    shards = routing.host_shards(set(probes), count)
     assert 1 <= len(shards) <= count
     assert sorted(p for shard in shards for p in shard) == probes  # each probe exactly once
     hosts = [{p.host for p in shard} for shard in shards]

@@ -1,4 +1,4 @@
-"""The vocabulary of verify: a probe request, and what happens to it.
+"""The vocabulary of verify: a probe request, what happens to it, and a request whose outcome differs.
 
 Kong's router (`migrate.kong.router.KongRouter`) answers the same question for both sides of a `Request` —
 which backend (or redirect, or status) and with which upstream path and plugins — so the comparison is plain
@@ -115,3 +115,19 @@ def host_matches(pattern: str, host: str) -> bool:
     if pattern.endswith(".*"):  # Kong only: `example.*` matches any last label
         return host.startswith(pattern[:-1]) and len(host) > len(pattern) - 1
     return pattern == host
+
+
+@dataclass(frozen=True)
+class Difference:
+    request: Request
+    before: Outcome
+    after: Outcome
+    reason: str = ""  # set when the difference is accepted
+    eras: tuple[str, ...] = ()  # the KIC eras in which the after side differs (all checked eras when empty)
+
+    def as_dict(self) -> dict[str, object]:
+        d: dict[str, object] = {"request": self.request.as_dict(), "before": self.before.as_dict(),
+                                "after": self.after.as_dict(), "kicVersions": list(self.eras)}
+        if self.reason:
+            d["acceptedBecause"] = self.reason
+        return d
