@@ -27,7 +27,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from benchmarks.generate import generate
+from benchmarks.generate import generate, shape_https_no_tls, shape_one_host
 from migrate import yamlio
 from migrate.convert.options import ConvertOptions
 from migrate.convert.pipeline import run_convert
@@ -93,6 +93,16 @@ def test_signature_shortcuts_change_nothing_on_the_benchmark_estate(monkeypatch:
     fast, plain = _verify_both_ways(docs, after, monkeypatch)
     assert fast.probes > 1000
     assert _summary(fast) == _summary(plain)
+
+
+def test_a_busy_host_verified_in_shards_gives_the_serial_result(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every rule on one host: the host is cut into pieces across the shards (`_verify_both_ways` compares the
+    sharded run with the serial one); and the HTTPS-only estate, whose hosts have no certificate."""
+    for objects in (shape_one_host(80), shape_https_no_tls(80)):
+        docs = _docs(yamlio.dump_yaml_documents(objects))
+        after = run_convert(docs, ConvertOptions()).objects
+        fast, plain = _verify_both_ways(docs, after, monkeypatch)
+        assert _summary(fast) == _summary(plain)
 
 
 def test_era_shortcut_keeps_differences_of_the_era_that_differs(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -226,17 +236,28 @@ requests = st.builds(Request, st.sampled_from(["http", "https"]), st.sampled_fro
 
 
 @given(st.lists(requests, unique=True), st.integers(1, 5))
-def test_host_shards_partition_the_probes_by_host(probes: list[Request], count: int) -> None:
+def test_host_shards_partition_the_probes(probes: list[Request], count: int) -> None:
     probes.sort()
     shards = routing.host_shards(set(probes), count)
     assert 1 <= len(shards) <= count
     assert sorted(p for shard in shards for p in shard) == probes  # each probe exactly once
-    hosts = [{p.host for p in shard} for shard in shards]
-    assert all(not (a & b) for a, b in itertools.combinations(hosts, 2))  # a host in one shard only
-    if probes:  # balanced: no shard costs more than another plus one host's probes
+    where = {p: i for i, shard in enumerate(shards) for p in shard}
+    for p in probes:  # a request's http and https forms are compared in one process
+        twin = p._replace(scheme="https" if p.scheme == "http" else "http")
+        assert twin not in where or where[twin] == where[p]
+    if probes:  # balanced: shards differ by at most a fair share plus one path's probes
         sizes = [len(shard) for shard in shards]
-        biggest = max(sum(1 for p in probes if p.host == h) for h in {p.host for p in probes})
-        assert max(sizes) - min(sizes) <= biggest
+        paths = {(p.host, p.path) for p in probes}
+        biggest_path = max(sum(1 for p in probes if (p.host, p.path) == hp) for hp in paths)
+        assert max(sizes) - min(sizes) <= len(probes) / len(shards) + biggest_path
+
+
+def test_a_busy_host_is_shared_by_the_shards() -> None:
+    probes = {Request(scheme, "busy.example.com", f"/p{i}") for i in range(300) for scheme in ("http", "https")}
+    probes |= {Request("http", "small.example.com", "/")}
+    shards = routing.host_shards(probes, 3)
+    assert len(shards) == 3
+    assert all(len(shard) > 150 for shard in shards)
 
 
 def test_fork_map_keeps_shard_order_and_redoes_a_failed_shard() -> None:

@@ -7,6 +7,7 @@ tests check each against routing everything.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 
@@ -29,21 +30,39 @@ def verify_workers(probes: int) -> int:
 
 def host_shards(probes: Collection[Request], count: int,
                 served: Callable[[str], bool] = lambda host: True) -> list[list[Request]]:
-    """`probes` in at most `count` shards of whole hosts (a host's routing caches stay in one process) of about
-    equal cost: the hosts by falling cost, each to the cheapest shard so far (each shard is sorted where it is
-    routed).  A probe's cost is about the same on every host some route may serve; on the others (`served`
-    false: the catch-all probe host, when nothing serves every host) it is a tenth of it."""
+    """`probes` in at most `count` shards of about equal cost.  The unit is a host (its routing caches then stay
+    in one process), except that a host costing more than a shard's fair share is cut into pieces of about
+    that share (a busy host would otherwise be one process's work), at path boundaries (a request's http and
+    https forms stay together); the units by falling cost, each to the cheapest shard so far (each shard is
+    sorted where it is routed).  A probe's cost is about the same on every host some route may serve; on the
+    others (`served` false: the catch-all probe host, when nothing serves every host) it is a tenth of it."""
     if count <= 1 or not probes:
         return [list(probes)]
     by_host: dict[str, list[Request]] = {}
     for req in probes:
         by_host.setdefault(req.host, []).append(req)
-    cost = {host: len(reqs) * (10 if served(host) else 1) for host, reqs in by_host.items()}
-    shards: list[tuple[list[Request], list[int]]] = [([], [0]) for _ in range(min(count, len(by_host)))]
-    for host in sorted(by_host, key=lambda h: (-cost[h], h)):
+    weight = {host: 10 if served(host) else 1 for host in by_host}
+    share = sum(len(reqs) * weight[host] for host, reqs in by_host.items()) / count
+    units: list[tuple[int, list[Request]]] = []
+    for host, reqs in by_host.items():
+        pieces = min(count, math.ceil(len(reqs) * weight[host] / share))
+        if pieces <= 1:
+            units.append((len(reqs) * weight[host], reqs))
+            continue
+        reqs.sort(key=_twins_adjacent)
+        size = math.ceil(len(reqs) / pieces)
+        start = 0
+        while start < len(reqs):
+            end = min(start + size, len(reqs))
+            while end < len(reqs) and reqs[end].path == reqs[end - 1].path:
+                end += 1
+            units.append(((end - start) * weight[host], reqs[start:end]))
+            start = end
+    shards: list[tuple[list[Request], list[int]]] = [([], [0]) for _ in range(min(count, len(units)))]
+    for cost, unit in sorted(units, key=lambda u: (-u[0], _twins_adjacent(u[1][0]))):
         shard, total = min(shards, key=lambda st: st[1][0])
-        shard.extend(by_host[host])
-        total[0] += cost[host]
+        shard.extend(unit)
+        total[0] += cost
     return [shard for shard, _ in shards]
 
 
