@@ -28,7 +28,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from benchmarks.generate import generate, shape_https_no_tls, shape_one_host
-from migrate import yamlio
+from migrate import processes, yamlio
 from migrate.convert.options import ConvertOptions
 from migrate.convert.pipeline import run_convert
 from migrate.kic.parents import selected_listeners
@@ -36,7 +36,7 @@ from migrate.kic.store import Obj
 from migrate.kong.router import KongRouter
 from migrate.loader import LoadResult, SourceDoc, parse_text
 from migrate.sources import SourceRef
-from migrate.verify import VerifyResult, background, compare, routing, verify
+from migrate.verify import VerifyResult, compare, routing, verify
 from migrate.verify.outcome import Request
 from migrate.verify.probes import generate_probes
 from tests.test_properties_convert import estates
@@ -174,14 +174,14 @@ def _convert(tmp_path: Path, env: dict[str, str], name: str) -> tuple[bytes, byt
 
 
 def test_verification_beside_the_output_gives_the_serial_bytes(tmp_path: Path) -> None:
-    parallel = _convert(tmp_path, {background.PARALLEL_ENV: "1"}, "parallel")
-    serial = _convert(tmp_path, {background.PARALLEL_ENV: "0"}, "serial")
+    parallel = _convert(tmp_path, {processes.PARALLEL_ENV: "1"}, "parallel")
+    serial = _convert(tmp_path, {processes.PARALLEL_ENV: "0"}, "serial")
     assert parallel == serial
     assert b"probes" in serial[1]  # the verification's summary is in the report
 
 
 def test_a_failed_child_is_redone_by_the_parent(monkeypatch: pytest.MonkeyPatch) -> None:
-    if not background.parallel_allowed():
+    if not processes.parallel_allowed():
         pytest.skip("this machine verifies serially (one CPU or no fork)")
     parent = os.getpid()
     calls: list[int] = []
@@ -192,34 +192,34 @@ def test_a_failed_child_is_redone_by_the_parent(monkeypatch: pytest.MonkeyPatch)
             raise RuntimeError("the child fails")
         return "done by the parent"
 
-    feed, wait = background.beside_fed(lambda inbox: inbox.get() + work())
+    feed, wait = processes.beside_fed(lambda inbox: inbox.get() + work())
     feed("work ")
     assert wait() == "work done by the parent"
     assert calls == [parent]  # the child's call happened in the child; the parent's is the one recorded here
 
 
 def test_serial_when_disabled(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(background.PARALLEL_ENV, "0")
+    monkeypatch.setenv(processes.PARALLEL_ENV, "0")
     parent = os.getpid()
-    feed, wait = background.beside_fed(lambda inbox: (inbox.get(), os.getpid()))
+    feed, wait = processes.beside_fed(lambda inbox: (inbox.get(), os.getpid()))
     feed("input")
     assert wait() == ("input", parent)
 
 
 def test_a_parent_leaving_early_stops_its_child(tmp_path: Path) -> None:
     """convert ended by an error or a signal while verifying: no verification child is left running."""
-    if not background.parallel_allowed():
+    if not processes.parallel_allowed():
         pytest.skip("this machine verifies serially (one CPU or no fork)")
     marker = tmp_path / "child.pid"
     script = f"""
 import os, sys, time
-from migrate.verify import background
+from migrate import processes
 
 def work():
     open({str(marker)!r}, "w").write(str(os.getpid()))
     time.sleep(120)
 
-background.beside_fed(lambda inbox: work())
+processes.beside_fed(lambda inbox: work())
 while not os.path.exists({str(marker)!r}) or not open({str(marker)!r}).read():
     time.sleep(0.01)
 sys.exit(3)
@@ -270,7 +270,7 @@ def test_fork_map_keeps_shard_order_and_redoes_a_failed_shard() -> None:
             raise RuntimeError("this child fails")
         return shard * 10, os.getpid() == parent
 
-    results = background.fork_map(work, [0, 1, 2, 3])
+    results = processes.fork_map(work, [0, 1, 2, 3])
     assert [value for value, _ in results] == [0, 10, 20, 30]
     # shard 0 in this process, 1 and 3 in children, 2 redone here after its child failed
     assert [here for _, here in results] == [True, False, True, False]
@@ -311,11 +311,11 @@ def test_a_before_side_prepared_early_gives_the_same_result(monkeypatch: pytest.
 def test_the_inbox_says_when_the_input_has_come(tmp_path: Path) -> None:
     """The verification child warms its caches until the output arrives: `ready()` is false before the parent
     feeds, true once it has, and `get()` returns what was fed."""
-    if not background.parallel_allowed():
+    if not processes.parallel_allowed():
         pytest.skip("this machine verifies serially (one CPU or no fork)")
     marker = tmp_path / "checked"
 
-    def work(inbox: background.Inbox[str]) -> tuple[bool, str]:
+    def work(inbox: processes.Inbox[str]) -> tuple[bool, str]:
         early = inbox.ready()
         marker.write_text("checked")
         deadline = time.monotonic() + 60
@@ -323,7 +323,7 @@ def test_the_inbox_says_when_the_input_has_come(tmp_path: Path) -> None:
             time.sleep(0.01)
         return early, inbox.get()
 
-    feed, wait = background.beside_fed(work)
+    feed, wait = processes.beside_fed(work)
     deadline = time.monotonic() + 60
     while not marker.exists() and time.monotonic() < deadline:
         time.sleep(0.01)
@@ -367,3 +367,20 @@ def test_a_scheme_neutral_host_serves_https_as_http(estate: list[dict[str, Any]]
             if req.scheme == "https" and router.scheme_neutral(req.host):
                 http, https = router.route(req._replace(scheme="http")), router.route(req)
                 assert (https.key(), https.detail, https.sources) == (http.key(), http.detail, http.sources), req
+
+
+def test_an_output_rendered_in_slices_is_the_serial_stream(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`convert --no-verify` and `scan` render a large YAML output in one process per CPU and join the slices."""
+    from migrate.commands import output
+
+    docs = _docs(yamlio.dump_yaml_documents(generate(80, seed=2)))
+    objects = run_convert(docs, ConvertOptions()).objects
+    objects.insert(3, {})  # a document the stream dumper does not take: the slice falls back to one per dump
+    header = "# header\n"
+    fmt = output.OutputFormat.YAML
+    serial = output.render_objects(objects, fmt, header)
+    monkeypatch.setattr(output, "PARALLEL_RENDER_MIN", 1)
+    monkeypatch.setattr(processes, "parallel_allowed", lambda: True)
+    monkeypatch.setattr(processes, "usable_cpus", lambda: 3)
+    assert output.render_objects(objects, fmt, header, parallel=True) == serial
+    assert len(objects) > 50  # three slices of many documents

@@ -20,7 +20,7 @@ from migrate.commands.common import (
     write_text_file,
 )
 from migrate.commands.common import ChartOpt as Chart
-from migrate.commands.convert import OutputFormat, files_by_namespace, output_header, render_objects
+from migrate.commands.output import OutputFormat, files_by_namespace, output_header, render_objects
 from migrate.convert.choices import AllowedRoutes, GatewayAPIVersion, RouterFlavor
 
 if TYPE_CHECKING:
@@ -211,7 +211,7 @@ def scan(
         # One all-or-nothing write, the --report file included, as convert does.
         write_output_dir(output_dir, files, force, {report_file: rendered} if report_file is not None else None)
     else:
-        write_stdout(render_objects(objects + result.patches, output, header))
+        write_stdout(render_objects(objects + result.patches, output, header, parallel=True))  # verified already
         if report_file is not None:
             write_text_file(report_file, rendered, force)
     if report_file is None and output_dir is None:

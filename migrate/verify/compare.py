@@ -29,7 +29,7 @@ from migrate.kong.config import KongConfig
 from migrate.kong.router import KongRouter
 from migrate.kong.validate import KongRejection, validate
 from migrate.loader import SourceDoc
-from migrate.verify.background import fork_map
+from migrate.processes import fork_map
 from migrate.verify.cluster import after_cluster, assumed_objects, with_default_ingress_class
 from migrate.verify.defaults import ingress_as_served
 from migrate.verify.options import VerifyOptions, Version

@@ -7,9 +7,9 @@ from typing import Any
 
 from migrate.convert.options import ConvertOptions
 from migrate.loader import SourceDoc
+from migrate.processes import Inbox
 from migrate.report import Report, Status
 from migrate.sources import SourceRef
-from migrate.verify.background import Inbox
 from migrate.verify.compare import BeforeSide, prepare_before, verify
 from migrate.verify.options import VerifyOptions
 from migrate.verify.outcome import Outcome

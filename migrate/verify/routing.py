@@ -12,7 +12,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 
 from migrate.kong.router import KongRouter
-from migrate.verify.background import parallel_allowed, usable_cpus
+from migrate.processes import parallel_allowed, usable_cpus
 from migrate.verify.outcome import HTTP, HTTPS, Difference, Outcome, Request
 
 # Below this many probes a verification runs in one process: forking costs more than it saves.
@@ -21,7 +21,7 @@ MAX_WORKERS = 8
 
 
 def verify_workers(probes: int) -> int:
-    """How many processes route the probes: one per usable CPU for a large run (MIGRATE_VERIFY_PARALLEL=0:
+    """How many processes route the probes: one per usable CPU for a large run (MIGRATE_PARALLEL=0:
     one)."""
     if probes < PARALLEL_MIN_PROBES or not parallel_allowed():
         return 1

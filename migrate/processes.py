@@ -1,16 +1,15 @@
-"""Run verification in other processes while this one converts and renders.
+"""Work in forked processes beside this one, for the commands' large runs (pure Python is one CPU per process).
 
-`convert` verifies by default, and verification costs more CPU than the conversion itself (3x-3.5x on the
-benchmark estates).  So on a machine with more than one CPU:
-* `beside_fed`: the verification starts in a forked child as soon as the input is read; it translates today's
-  side (which needs only the input) while the parent converts, receives the output (pickled through a pipe) and
-  translates and compares it while the parent renders and writes the output;
-* `fork_map`: the child routes its probes in shards of whole hosts, one process per usable CPU.
-Each child sends back plain data (report entries, tallies); the result is the one a serial run gives, which
-tests check.
+* `beside_fed`: `convert` starts its verification in a child as soon as the input is read; the child translates
+  today's side (which needs only the input) while the parent converts, receives the output (pickled through a
+  pipe) and translates and compares it while the parent renders and writes the output;
+* `fork_map`: work split into shards, one process per shard (verification routes its probes so; `convert`
+  and `scan` without verification render a large output so).
+Each child sends back plain data (report entries, tallies, text); the result is the one a serial run gives,
+which tests check.
 
-Serial instead when the platform cannot fork, only one CPU is usable, or MIGRATE_VERIFY_PARALLEL=0.  A child
-that fails for any reason is not trusted: its work is redone in the process that forked it, so a bug surfaces
+Serial instead when the platform cannot fork, only one CPU is usable, or MIGRATE_PARALLEL=0.  A child that
+fails for any reason is not trusted: its work is redone in the process that forked it, so a bug surfaces
 exactly as it would serially.  A parent that leaves early (an error, a signal) kills its children.
 """
 
@@ -32,7 +31,7 @@ from dataclasses import dataclass
 from typing import Generic, NoReturn, Protocol, TypeVar
 
 T = TypeVar("T")
-PARALLEL_ENV = "MIGRATE_VERIFY_PARALLEL"
+PARALLEL_ENV = "MIGRATE_PARALLEL"
 
 
 def usable_cpus() -> int:
