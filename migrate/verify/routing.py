@@ -8,6 +8,7 @@ tests check each against routing everything.
 from __future__ import annotations
 
 import math
+import zlib
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 
@@ -31,10 +32,10 @@ def verify_workers(probes: int) -> int:
 def host_shards(probes: Collection[Request], count: int,
                 served: Callable[[str], bool] = lambda host: True) -> list[list[Request]]:
     """`probes` in at most `count` shards of about equal cost.  The unit is a host (its routing caches then stay
-    in one process), except that a host costing more than a shard's fair share is cut into pieces of about
-    that share (a busy host would otherwise be one process's work), at path boundaries (a request's http and
-    https forms stay together); the units by falling cost, each to the cheapest shard so far (each shard is
-    sorted where it is routed).  A probe's cost is about the same on every host some route may serve; on the
+    in one process), except that a host costing more than a shard's fair share is cut into about that many
+    pieces by path (a busy host would otherwise be one process's work; a request's http and https forms stay
+    together); the units by falling cost, each to the cheapest shard so far (each shard is sorted where it is
+    routed).  A probe's cost is about the same on every host some route may serve; on the
     others (`served` false: the catch-all probe host, when nothing serves every host) it is a tenth of it."""
     if count <= 1 or not probes:
         return [list(probes)]
@@ -49,15 +50,10 @@ def host_shards(probes: Collection[Request], count: int,
         if pieces <= 1:
             units.append((len(reqs) * weight[host], reqs))
             continue
-        reqs.sort(key=_twins_adjacent)
-        size = math.ceil(len(reqs) / pieces)
-        start = 0
-        while start < len(reqs):
-            end = min(start + size, len(reqs))
-            while end < len(reqs) and reqs[end].path == reqs[end - 1].path:
-                end += 1
-            units.append(((end - start) * weight[host], reqs[start:end]))
-            start = end
+        cut: list[list[Request]] = [[] for _ in range(pieces)]
+        for req in reqs:  # by a checksum of the path: deterministic, and no sort of a busy host's probes
+            cut[zlib.crc32(req.path.encode()) % pieces].append(req)
+        units.extend((len(piece) * weight[host], piece) for piece in cut if piece)
     shards: list[tuple[list[Request], list[int]]] = [([], [0]) for _ in range(min(count, len(units)))]
     for cost, unit in sorted(units, key=lambda u: (-u[0], _twins_adjacent(u[1][0]))):
         shard, total = min(shards, key=lambda st: st[1][0])
