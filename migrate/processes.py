@@ -78,24 +78,20 @@ _LENGTH = struct.Struct("<Q")
 
 
 def _collect(pid: int, read_fd: int, redo: Callable[[], T]) -> T:
-    """The child's result, or `redo()` when the child failed.  A child writes only a finished result, and a
-    pickle that loads is whole: then the child's exit (the kernel freeing a large copied heap, a noticeable
-    fraction of a second) is not waited for here but reaped by a thread."""
+    """The child's result, or `redo()` when the child failed (a child writes only a finished result, and a
+    pickle that loads is whole).  The child is reaped either way: its resource usage (peak memory) then counts
+    as this process's children's."""
     with os.fdopen(read_fd, "rb") as pipe:
         # length first: the end of the pipe comes only when every process holding it has exited, and the
         # child's own children (verification shards) hold it too
         head = pipe.read(_LENGTH.size)
         data = pipe.read(_LENGTH.unpack(head)[0]) if len(head) == _LENGTH.size else b""
+    loaded: list[T] = []
     if data:
-        try:
-            value: T = pickle.loads(data)
-        except (pickle.UnpicklingError, EOFError, AttributeError, ValueError, IndexError):
-            pass
-        else:
-            threading.Thread(target=_reap, args=(pid,), daemon=True).start()
-            return value
+        with contextlib.suppress(pickle.UnpicklingError, EOFError, AttributeError, ValueError, IndexError):
+            loaded.append(pickle.loads(data))
     _reap(pid)
-    return redo()
+    return loaded[0] if loaded else redo()
 
 
 def _reap(pid: int) -> None:
