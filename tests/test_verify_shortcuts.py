@@ -332,7 +332,7 @@ def test_the_inbox_says_when_the_input_has_come(tmp_path: Path) -> None:
 
 def test_same_routing_is_equality_of_host_signatures() -> None:
     """`same_routing` stops at the first differing candidate; its answer is the full signatures' equality,
-    whether a side's signature is already computed or not."""
+    whether the candidates' signatures are already computed or not."""
     docs = _docs(yamlio.dump_yaml_documents(generate(200, seed=13)))
     after = run_convert(docs, ConvertOptions()).objects
     before_side, afters, _ = compare.translate_sides(docs, after, compare.VerifyOptions())

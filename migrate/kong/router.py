@@ -182,7 +182,6 @@ class KongRouter:
     _building: list[str] = field(init=False, default_factory=list)  # notes of the route being built
     _sorted: dict[str, _HostCandidates] = field(init=False, default_factory=dict)
     _cert_snis: frozenset[str] = field(init=False, default=frozenset())
-    _host_signatures: dict[str, tuple[object, ...]] = field(init=False, default_factory=dict)
     _candidate_signatures: dict[int, tuple[object, ...]] = field(init=False, default_factory=dict)
     # per route and scheme: what the outcome of any request it takes shares (plugins, backends, sources)
     _served: dict[tuple[int, str], _Served] = field(init=False, default_factory=dict)
@@ -553,24 +552,16 @@ class KongRouter:
         """Everything that decides the outcome of any request to `host`: the certificate check, the global
         plugins, and the host's candidates in priority order with every field matching and outcomes read.
         Two routers with equal signatures for a host route every request to it alike (names, ages and
-        sources aside), so `verify` need not send those probes through both."""
-        found = self._host_signatures.get(host)
-        if found is None:
-            found = (self.has_certificate(host), self._global_plugins, tuple(self._ordered_signatures(host)))
-            self._host_signatures[host] = found
-        return found
+        sources aside), so `verify` need not send those probes through both (it asks `same_routing`)."""
+        return self.has_certificate(host), self._global_plugins, tuple(self._ordered_signatures(host))
 
     def same_routing(self, other: KongRouter, host: str) -> bool:
         """`self.host_signature(host) == other.host_signature(host)`, computed only up to the first difference
         (the candidates of the two sides of a migration usually differ early)."""
         if self.has_certificate(host) != other.has_certificate(host) or self._global_plugins != other._global_plugins:
             return False
-        return all(a == b for a, b in itertools.zip_longest(self._signatures_of(host), other._signatures_of(host),
-                                                            fillvalue=None))
-
-    def _signatures_of(self, host: str) -> Iterator[tuple[object, ...]]:
-        found = self._host_signatures.get(host)
-        return iter(found[2]) if found is not None else self._ordered_signatures(host)  # type: ignore[call-overload]
+        return all(a == b for a, b in itertools.zip_longest(self._ordered_signatures(host),
+                                                            other._ordered_signatures(host), fillvalue=None))
 
     @functools.cached_property
     def _global_plugins(self) -> tuple[object, ...]:
