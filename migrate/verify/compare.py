@@ -13,7 +13,7 @@ entity fails Kong's whole sync.  A rejected part of the before side is left out 
 (what KIC's fallback configuration does).
 
 Today's side needs only the input (`prepare_before`: `convert` runs it while it converts); the probes are
-routed in shards of whole hosts, one process per CPU for a large run (`migrate.verify.routing`).
+routed in shards of hosts, one process per CPU for a large run (`migrate.verify.routing`).
 """
 
 from __future__ import annotations

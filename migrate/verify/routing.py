@@ -1,8 +1,10 @@
-"""Routing the probes through both sides, in shards of whole hosts across processes, and tallying where the
-outcomes differ.  `ProbeComparer` holds the shortcuts that skip routing where the answer is known (a host
-whose routes are the same on both sides, an era whose routes for a host are an earlier era's, https to a
-host no side has a certificate for, the https form of a request on a host that serves both schemes alike);
-tests check each against routing everything.
+"""Routing the probes through both sides, in shards of hosts (a busy host cut by path) across processes, and
+tallying where the outcomes differ.  A run's result does not depend on how the probes were sharded (each shard
+is routed in a fixed order, the differences are sorted): tests compare sharded runs with serial ones.
+`ProbeComparer` holds the shortcuts that skip routing where the answer is known (a host whose routes are the
+same on both sides, an era whose routes for a host are an earlier era's, https to a host no side has a
+certificate for, the https form of a request on a host that serves both schemes alike); tests check each
+against routing everything.
 """
 
 from __future__ import annotations
@@ -35,8 +37,8 @@ def host_shards(probes: Collection[Request], count: int,
     in one process), except that a host costing more than a shard's fair share is cut into about that many
     pieces by path (a busy host would otherwise be one process's work; a request's http and https forms stay
     together); the units by falling cost, each to the cheapest shard so far (each shard is sorted where it is
-    routed).  A probe's cost is about the same on every host some route may serve; on the
-    others (`served` false: the catch-all probe host, when nothing serves every host) it is a tenth of it."""
+    routed).  A probe's cost is about the same on every host some route may serve; on the others (`served`
+    false: the catch-all probe host, when nothing serves every host) it is a tenth of it."""
     if count <= 1 or not probes:
         return [list(probes)]
     by_host: dict[str, list[Request]] = {}
