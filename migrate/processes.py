@@ -174,8 +174,8 @@ def beside_fed(work: Callable[[Inbox[In]], T]) -> tuple[Callable[[In], None], Ca
             try:
                 with os.fdopen(input_write, "wb") as pipe:
                     pickle.dump(value, pipe, protocol=pickle.HIGHEST_PROTOCOL)
-            except OSError:  # the child is gone: its result is missing and the work is redone here
-                pass
+            except Exception:  # noqa: BLE001 - the child is gone or the value does not pickle: the child then
+                pass  # fails (its input ends early), and its work is redone here
 
         thread = threading.Thread(target=send, daemon=True)
         thread.start()

@@ -19,6 +19,7 @@ import itertools
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -383,3 +384,17 @@ def test_an_output_rendered_in_slices_is_the_serial_stream(monkeypatch: pytest.M
     monkeypatch.setattr(processes, "usable_cpus", lambda: 3)
     assert output.render_objects(objects, fmt, header, parallel=True) == serial
     assert len(objects) > 50  # three slices of many documents
+
+
+def test_an_input_that_does_not_pickle_is_worked_on_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The child never gets its input: it fails, and the parent does the work itself, quietly (no thread dies
+    with an exception)."""
+    if not processes.parallel_allowed():
+        pytest.skip("this machine verifies serially (one CPU or no fork)")
+    died: list[object] = []
+    monkeypatch.setattr(threading, "excepthook", died.append)
+    parent = os.getpid()
+    feed, wait = processes.beside_fed(lambda inbox: (inbox.get()(), os.getpid()))
+    feed(lambda: "computed")  # a lambda does not pickle
+    assert wait() == ("computed", parent)
+    assert died == []
