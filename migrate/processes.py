@@ -45,6 +45,15 @@ def parallel_allowed() -> bool:
     return hasattr(os, "fork") and os.environ.get(PARALLEL_ENV, "1") != "0" and usable_cpus() > 1
 
 
+def _fork() -> int:
+    # Objects that exist now are left out of later collections: they would otherwise be written to (GC headers)
+    # on both sides, copying every page of the heap into the child; buffered output must not be written twice.
+    gc.freeze()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    return os.fork()
+
+
 def _child(work: Callable[[], object], read_fd: int, write_fd: int) -> NoReturn:
     """In a forked child: compute, send, leave without running the parent's exit handlers or flushing its
     buffers."""
@@ -152,12 +161,9 @@ def beside_fed(work: Callable[[Inbox[In]], T]) -> tuple[Callable[[In], None], Ca
 
     if not parallel_allowed():
         return fed.append, redo
-    gc.freeze()
     result_read, result_write = os.pipe()
     input_read, input_write = os.pipe()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    pid = os.fork()
+    pid = _fork()
     if pid == 0:
         os.close(input_write)
         _child(functools.partial(work, _PipeInbox(input_read)), result_read, result_write)
@@ -198,13 +204,10 @@ def fork_map(work: Callable[[S], T], shards: Sequence[S]) -> list[T]:
     fork: all here."""
     if len(shards) <= 1 or not hasattr(os, "fork"):
         return [work(s) for s in shards]
-    gc.freeze()  # see `beside_fed`: the children must not copy the heap by touching GC headers
-    sys.stdout.flush()
-    sys.stderr.flush()
     children: list[tuple[int, int]] = []  # (pid, read end)
     for shard in shards[1:]:
         read_fd, write_fd = os.pipe()
-        pid = os.fork()
+        pid = _fork()
         if pid == 0:
             _child(functools.partial(work, shard), read_fd, write_fd)
         os.close(write_fd)

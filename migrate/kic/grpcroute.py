@@ -20,7 +20,7 @@ listener-derived `grpc`/`grpcs` (v3.4.14+/v3.5.7+), `[http, https]` (v3.4.12-13,
 
 from __future__ import annotations
 
-from dataclasses import replace
+import functools
 from typing import Any
 
 from migrate.kic import parents
@@ -29,6 +29,7 @@ from migrate.kic.gwcommon import (
     KIND_BITS_GRPCROUTE,
     KIND_BITS_SHIFT,
     TERMINATION_CONFIG,
+    alternative_protocols,
     annotation_snis,
     as_dict,
     as_list,
@@ -195,10 +196,8 @@ def translate_grpcroutes(store: Store, settings: KICSettings, routes: list[Obj],
             r = Route(name=f"{name}.{s.match_index}", preserve_host=True, protocols=protocols,
                       expression=expression or CATCH_ALL_HTTP_EXPRESSION, priority=s.priority,
                       origin=route.object_id, order=order.get(route.object_id, 0), k8s=route)
-            if settings.alternative_version is not None:
-                other = route_protocols_expr(store, route, replace(settings, kic_version=settings.alternative_version))
-                if other != protocols:
-                    r.alternative_protocols = (other,)
+            r.alternative_protocols = alternative_protocols(settings, protocols,
+                                                            functools.partial(route_protocols_expr, store, route))
             service.routes.append(r)
         for svc in services.values():
             svc.routes.sort(key=lambda r: r.name)

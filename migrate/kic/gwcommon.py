@@ -29,7 +29,8 @@ KIC-version eras (checked tag by tag, `git grep` over v3.4.0..v3.5.13):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
 from migrate.kic.settings import KICSettings, Version
@@ -55,6 +56,16 @@ def expression_http_protocols(settings: KICSettings) -> bool:
     """Expression routes of HTTPRoutes/GRPCRoutes carry an explicit [http, https] (v3.4.12-13, v3.5.5-6)."""
     v = settings.kic_version
     return _between(v, (3, 4, 12), (3, 4, 13)) or _between(v, (3, 5, 5), (3, 5, 6))
+
+
+def alternative_protocols(settings: KICSettings, protocols: list[str] | None,
+                          protocols_for: Callable[[KICSettings], list[str] | None]) -> tuple[list[str] | None, ...]:
+    """`Route.alternative_protocols`: what KICSettings.alternative_version starts a route with
+    (`protocols_for` that version's settings), when it differs from `protocols`."""
+    if settings.alternative_version is None:
+        return ()
+    other = protocols_for(replace(settings, kic_version=settings.alternative_version))
+    return () if other == protocols else (other,)
 
 
 def termination_only_http(settings: KICSettings) -> bool:

@@ -38,15 +38,17 @@ Generated plugins have identity `generated:<plugin name>`.
 from __future__ import annotations
 
 import copy
+import functools
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from migrate.kic import parents
 from migrate.kic.gwcommon import (
     DEFAULT_TIMEOUT_MS,
     TERMINATION_CONFIG,
+    alternative_protocols,
     as_dict,
     as_list,
     backend_tuples,
@@ -585,16 +587,6 @@ def route_protocols(store: Store, routes: list[Obj], settings: KICSettings) -> l
     return ["http", "https"]
 
 
-def alternative_protocols(store: Store, routes: list[Obj], settings: KICSettings,
-                          protocols: list[str] | None) -> tuple[list[str] | None, ...]:
-    """`Route.alternative_protocols`: what KICSettings.alternative_version starts these routes with, when it
-    differs from `protocols`."""
-    if settings.alternative_version is None:
-        return ()
-    other = route_protocols(store, routes, replace(settings, kic_version=settings.alternative_version))
-    return () if other == protocols else (other,)
-
-
 def with_annotations(obj: Obj, annotations: dict[str, str]) -> Obj:
     if annotations == obj.annotations:
         return obj
@@ -659,7 +651,7 @@ def translate_httproutes(store: Store, settings: KICSettings, routes: list[Obj],
             for r in involved:
                 errors.setdefault(r.object_id, []).append(str(err))
             continue
-        alternative = alternative_protocols(store, involved, settings, protocols)
+        alternative = alternative_protocols(settings, protocols, functools.partial(route_protocols, store, involved))
         for d in drafts:
             d.route.alternative_protocols = alternative
             d.route.k8s = with_annotations(d.route.k8s or _route_obj(d, involved), d.annotations)

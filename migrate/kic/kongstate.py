@@ -832,8 +832,9 @@ def _alternative_start(route: Route) -> Route | None:
     if not route.alternative_protocols:
         return None
     copied = replace(route, protocols=route.alternative_protocols[0], alternative_protocols=())
-    for name in ("hosts", "paths", "methods", "snis", "sources", "destinations"):  # the overrides assign, but
-        value = getattr(copied, name)                                               # never share a list anyway
+    # the overrides assign new values rather than edit lists in place, but the copy shares none anyway
+    for name in ("hosts", "paths", "methods", "snis", "sources", "destinations"):
+        value = getattr(copied, name)
         if value is not None:
             setattr(copied, name, list(value))
     if copied.headers is not None:

@@ -117,9 +117,6 @@ def after_eras(options: VerifyOptions) -> list[Version]:
 class BeforeSide:
     """Today's side, translated: it needs only the input, so `convert` prepares it while it converts."""
 
-    docs: list[SourceDoc]  # the input, with the default IngressClass applied
-    notes: list[str]
-    classes: tuple[str, ...]  # the IngressClasses KIC serves
     assumed: list[dict[str, Any]]  # the assumed objects it was translated with
     side: SideConfig
     router: KongRouter
@@ -157,7 +154,7 @@ def prepare_before(before_docs: Sequence[SourceDoc], options: VerifyOptions,
     from migrate.kong import atc
 
     atc.unevaluated_regexes.clear()
-    docs, notes, classes = before_docs_and_classes(before_docs, options)
+    docs, _, classes = before_docs_and_classes(before_docs, options)
     if assumed is None:
         assumed = assumed_objects([d.obj for d in docs]).objects
     served = [SourceDoc(ingress_as_served(d.obj), d.ref) for d in docs]
@@ -176,7 +173,7 @@ def prepare_before(before_docs: Sequence[SourceDoc], options: VerifyOptions,
         if n % 64 == 0 and warm_until():
             break
         router.candidates(host)  # what routing any probe to the host needs
-    return BeforeSide(docs, notes, classes, assumed, before, router, probes, dict(atc.unevaluated_regexes))
+    return BeforeSide(assumed, before, router, probes, dict(atc.unevaluated_regexes))
 
 
 def translate_sides(before_docs: Sequence[SourceDoc], after_objects: Sequence[dict[str, Any]],

@@ -87,6 +87,7 @@ class ProbeComparer:
         self.before = before
         self.afters = afters
         self.accepted = accepted
+        self._routers = (before, *(router for _, router in afters))
         # a host whose Kong routes are the same on both sides routes every request alike: skip the routing
         # (compared once per host and era: a busy host's signature is long)
         self._differs: dict[tuple[int, str], bool] = {}
@@ -117,7 +118,7 @@ class ProbeComparer:
     def _scheme_neutral(self, host: str) -> bool:
         found = self._neutral.get(host)
         if found is None:
-            found = self._neutral[host] = all(r.scheme_neutral(host) for r in (self.before, *(r for _, r in self.afters)))
+            found = self._neutral[host] = all(r.scheme_neutral(host) for r in self._routers)
         return found
 
     def _certified(self, host: str) -> bool:
@@ -125,8 +126,7 @@ class ProbeComparer:
         the NO_TLS outcome whatever routes match)."""
         found = self._certificates.get(host)
         if found is None:
-            found = self._certificates[host] = any(r.has_certificate(host)
-                                                   for r in (self.before, *(r for _, r in self.afters)))
+            found = self._certificates[host] = any(r.has_certificate(host) for r in self._routers)
         return found
 
     def _differs_on(self, index: int, host: str) -> bool:
