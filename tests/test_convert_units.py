@@ -24,7 +24,7 @@ from migrate.convert.paths import PathMatch, PlainPrefix, convert_path, escape_r
 from migrate.convert.pipeline import run_convert
 from migrate.loader import LoadResult, parse_text
 from migrate.model.objects import KONG_INGRESS_CONTROLLER, IngressClass, Meta
-from migrate.model.validation import is_dns1123_subdomain
+from migrate.names import is_dns1123_subdomain
 from migrate.report import Status
 from migrate.sources import SourceRef
 

@@ -36,7 +36,7 @@ def fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
 def check_release(release: str, namespace: str) -> None:
     """--release and --namespace name the chart's objects (<release>-kong-proxy in <namespace>): Helm's rule for
     release names and the API server's for namespaces, or exit 2 (they went into Services unchecked)."""
-    from migrate.kongstatus.gateways import is_dns1123_label, is_dns1123_subdomain
+    from migrate.names import is_dns1123_label, is_dns1123_subdomain
 
     if len(release) > 53 or not is_dns1123_subdomain(release):
         raise fail(f"--release {release!r} is not a valid Helm release name (lower-case DNS-1123, at most 53 "

@@ -95,7 +95,7 @@ def convert(
         )
     except ValueError as exc:
         raise fail(str(exc)) from None
-    from migrate.model.validation import is_dns1123_label, is_dns1123_subdomain
+    from migrate.names import is_dns1123_label, is_dns1123_subdomain
 
     for flag, value in (("--gateway-class", gateway_class), ("--gateway-name", gateway_name),
                         ("--default-ingress-class", default_ingress_class or "kong")):

@@ -105,12 +105,12 @@ def scan(
         raise typer.Exit(0)
     if namespace and all_namespaces:
         raise fail("-n/--namespace and -A/--all-namespaces are mutually exclusive")
-    from migrate.model.validation import is_dns1123_label
+    from migrate.names import is_dns1123_label
 
     for ns in namespace or ():
         if not is_dns1123_label(ns):
             raise fail(f"-n {ns!r} is not a valid namespace name")
-    from migrate.model.validation import is_dns1123_subdomain
+    from migrate.names import is_dns1123_subdomain
 
     if default_ingress_class is not None and not is_dns1123_subdomain(default_ingress_class):
         raise fail(f"--default-ingress-class {default_ingress_class!r} is not a valid IngressClass name")

@@ -73,7 +73,7 @@ def verify(
         raise fail(str(exc)) from None
     source = source_kic(source[0])
 
-    from migrate.model.validation import is_dns1123_subdomain
+    from migrate.names import is_dns1123_subdomain
 
     if default_ingress_class is not None and not is_dns1123_subdomain(default_ingress_class):
         raise fail(f"--default-ingress-class {default_ingress_class!r} is not a valid IngressClass name")

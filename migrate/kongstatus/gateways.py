@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from migrate.loader import SourceDoc
+from migrate.names import is_dns1123_label, is_dns1123_subdomain
 from migrate.sources import SourceRef
 
 GATEWAY_GROUP = "gateway.networking.k8s.io"
-# Kubernetes names (apimachinery's DNS-1123 rules, as in migrate.model.validation: a helm-values or check run
-# imports nothing of migrate.model)
-_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
-_DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
-
-
-def is_dns1123_label(value: str) -> bool:
-    return len(value) <= 63 and bool(_DNS_LABEL.fullmatch(value))
-
-
-def is_dns1123_subdomain(value: str) -> bool:
-    return len(value) <= 253 and bool(_DNS_SUBDOMAIN.fullmatch(value))
-
-
 @dataclass(frozen=True)
 class RouteKind:
     group: str

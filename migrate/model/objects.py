@@ -12,7 +12,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from migrate.model.validation import hostname_problem, is_dns1123_label, is_dns1123_subdomain
+from migrate.model.validation import hostname_problem
+from migrate.names import is_dns1123_label, is_dns1123_subdomain
 from migrate.sources import SourceRef
 
 

@@ -1,22 +1,13 @@
-"""Kubernetes name and hostname syntax, shared by input parsing and output naming."""
+"""Gateway API hostname syntax, shared by input parsing and output naming (Kubernetes names: migrate.names)."""
 
 from __future__ import annotations
 
 import re
 
-DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-# Gateway API hostname: optional leading "*." then DNS labels; no IPs are checked here.
-GATEWAY_HOSTNAME = re.compile(r"^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+# Gateway API hostname: optional leading "*." then DNS labels; no IPs are checked here.  Matched whole
+# (fullmatch): `$` would also accept a hostname ending in a newline.
+GATEWAY_HOSTNAME = re.compile(r"(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 IPV4 = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
-
-
-def is_dns1123_subdomain(value: str) -> bool:
-    return len(value) <= 253 and bool(DNS1123_SUBDOMAIN.match(value))
-
-
-def is_dns1123_label(value: str) -> bool:
-    return len(value) <= 63 and bool(DNS1123_LABEL.match(value))
 
 
 def hostname_problem(host: str) -> str | None:
@@ -31,7 +22,7 @@ def hostname_problem(host: str) -> str | None:
         return "IP addresses are not allowed as hostnames"
     if host != host.lower():
         return "hostname must be lower case"
-    if not GATEWAY_HOSTNAME.match(host):
+    if not GATEWAY_HOSTNAME.fullmatch(host):
         return "not a valid DNS name (optionally with a leading '*.')"
     if any(len(label) > 63 for label in host.split(".")):
         return "a DNS label is longer than 63 characters"

@@ -414,7 +414,7 @@ def _parse_json(text: str, what: str) -> tuple[Any, str | None]:
 def _manifest_problems(docs: list[Any], what: str) -> list[str]:
     """Every document convert writes can go to `kubectl apply`: a mapping with apiVersion, kind, and a name (and
     namespace) the API server accepts."""
-    from migrate.model.validation import is_dns1123_label, is_dns1123_subdomain
+    from migrate.names import is_dns1123_label, is_dns1123_subdomain
 
     out = []
     for i, doc in enumerate(docs):
