@@ -21,7 +21,7 @@ from migrate.verify import VerifyOptions, compare, verify
 from tests.golden import case_ids, cases
 from tests.support import SAMPLES, SHARED_MISSING
 from tests.test_properties_convert import estates
-from tests.test_verify_golden import after_objects, convert_options, convert_params, verify_options
+from tests.test_verify_golden import case_sides, verify_options
 
 SAMPLE_FILES = sorted(SAMPLES.glob("*.yaml")) if SAMPLES.is_dir() else []
 
@@ -51,15 +51,7 @@ def _docs(text: str) -> list[SourceDoc]:
 
 @pytest.mark.parametrize("case", cases("convert"), ids=case_ids("convert"))
 def test_derived_era_on_golden_cases(case: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    if not (case / "expected.out").exists():
-        pytest.skip(f"{case.name} has no expected.out")
-    params = convert_params(case)
-    if params.get("output_dir") is not None:
-        pytest.skip("the case writes its routes to --output-dir")
-    monkeypatch.chdir(case)
-    stdin = (case / "stdin.yaml").read_text() if (case / "stdin.yaml").exists() else None
-    before = load_inputs(params["inputs"], stdin_text=stdin).docs
-    after = after_objects(case, params) + run_convert(before, convert_options(params)).patches
+    before, after, params = case_sides(case, monkeypatch)
     _check(before, after, verify_options(params))
 
 

@@ -62,8 +62,9 @@ def convert_options(params: dict[str, Any]) -> ConvertOptions:
                           source_kic_major=parse_version(params.get("source_kic_version") or "3")[0])
 
 
-@pytest.mark.parametrize("case", CASES, ids=case_ids("convert"))
-def test_golden_conversion_routes_like_kong(case: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def case_sides(case: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[list[Any], list[dict[str, Any]], dict[str, Any]]:
+    """A golden case's input documents, the objects its `convert` verifies against and its command line
+    (skips the cases without a stdout output); the working directory becomes the case's."""
     if not (case / "expected.out").exists():
         pytest.skip(f"{case.name} has no expected.out yet")
     params = convert_params(case)
@@ -72,11 +73,16 @@ def test_golden_conversion_routes_like_kong(case: Path, monkeypatch: pytest.Monk
     monkeypatch.chdir(case)
     stdin = (case / "stdin.yaml").read_text() if (case / "stdin.yaml").exists() else None
     before = load_inputs(params["inputs"], stdin_text=stdin).docs
-    accepted = parse_accepted((case / ACCEPTED).read_text()) if (case / ACCEPTED).exists() else {}
-    options = verify_options(params, accepted)
     # the Service patches never reach stdout (expected.out); convert verifies with them applied
     patches = run_convert(before, convert_options(params)).patches
-    result = verify(before, after_objects(case, params) + patches, options)
+    return before, after_objects(case, params) + patches, params
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_ids("convert"))
+def test_golden_conversion_routes_like_kong(case: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    before, after, params = case_sides(case, monkeypatch)
+    accepted = parse_accepted((case / ACCEPTED).read_text()) if (case / ACCEPTED).exists() else {}
+    result = verify(before, after, verify_options(params, accepted))
     assert not result.differences, (
         f"{case.name}: the conversion routes requests differently from Kong; fix the converter, or list the "
         f"difference with its reason in {ACCEPTED}:\n{render_text(result)}")
