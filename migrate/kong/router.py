@@ -179,7 +179,6 @@ class KongRouter:
     # hosts (a verification shard builds only the routes of its hosts)
     _index: HostIndex[_Entry] = field(init=False, default_factory=HostIndex)
     _entries: list[_Entry] = field(init=False, default_factory=list)
-    _building: list[str] = field(init=False, default_factory=list)  # notes of the route being built
     _sorted: dict[str, _HostCandidates] = field(init=False, default_factory=dict)
     _cert_snis: frozenset[str] = field(init=False, default=frozenset())
     _candidate_signatures: dict[int, tuple[object, ...]] = field(init=False, default_factory=dict)
@@ -215,25 +214,24 @@ class KongRouter:
 
     def _candidates_of(self, entry: _Entry) -> list[_Candidate]:
         if entry.candidates is None:
-            self._building = entry.notes
-            entry.candidates = self._build(entry.service, entry.route, entry.order_hint)
+            entry.candidates = self._build(entry.service, entry.route, entry.order_hint, entry.notes)
         return entry.candidates
 
     # ------------------------------------------------------------------------------------------------
     # building
 
-    def _build(self, service: Service, route: Route, order_hint: int) -> list[_Candidate]:
+    def _build(self, service: Service, route: Route, order_hint: int, notes: list[str]) -> list[_Candidate]:
         protocols = set(route_protocols(route))
         grpc_only = protocols <= GRPC_PROTOCOLS
         https_only = "https" in protocols and "http" not in protocols
         age = (route.order, route.name, order_hint)
         if self.flavor == RouterFlavor.EXPRESSIONS:
             if route.expression is None:
-                self._building.append(f"route {route.name}: no expression; the expressions router ignores it")
+                notes.append(f"route {route.name}: no expression; the expressions router ignores it")
                 return []
             parsed = atc.parse(route.expression)
             if isinstance(parsed, atc.AtcError):
-                self._building.append(f"route {route.name}: expression does not parse ({parsed}); Kong rejects it")
+                notes.append(f"route {route.name}: expression does not parse ({parsed}); Kong rejects it")
                 return []
             hosts = _expression_hosts(parsed)
             return [_Candidate(service, route, (-(route.priority or 0), *age), hosts=hosts or (),
@@ -244,7 +242,7 @@ class KongRouter:
         snis = frozenset(_strip_dot(str(s)).lower() for s in route.snis or [])
         headers = self._headers(route)
         paths = [p for p in route.paths or [] if isinstance(p, str)]
-        groups = self._path_groups(route, paths)
+        groups = self._path_groups(route, paths, notes)
         out: list[_Candidate] = []
         for idx, group in enumerate(groups):
             if paths and not group:
@@ -258,7 +256,7 @@ class KongRouter:
                                   hosts_indexed=all(port is None for _, port in hosts)))
         return out
 
-    def _path_groups(self, route: Route, paths: list[str]) -> list[tuple[_Path, ...]]:
+    def _path_groups(self, route: Route, paths: list[str], notes: list[str]) -> list[tuple[_Path, ...]]:
         if not paths:
             return [()]
         compiled: list[_Path] = []
@@ -266,7 +264,7 @@ class KongRouter:
             if p.startswith("~"):
                 rx = self._compile_path_regex(p[1:])
                 if rx is None:
-                    self._building.append(f"route {route.name}: path {p!r} does not compile; Kong rejects the route")
+                    notes.append(f"route {route.name}: path {p!r} does not compile; Kong rejects the route")
                     continue
                 compiled.append(_Path(REGEX, p[1:], rx))
             else:
