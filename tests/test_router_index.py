@@ -113,6 +113,56 @@ def test_indexed_routing_equals_trying_every_route(flavor: RouterFlavor, specs: 
         for entry in entries:
             for c in entry.candidates or ():
                 object.__setattr__(c, "hosts_indexed", False)
-        wanted = [plain.route(r) for r in probes]
-    assert [indexed.route(r) for r in probes] == wanted
+        # then in verify's order (a path's methods and headers one after another: the last lookup is reused)
+        sequence = probes + sorted(probes, key=lambda r: (r.host, r.path, r.method, r.headers, r.scheme))
+        wanted = [plain.route(r) for r in sequence]
+    assert [indexed.route(r) for r in sequence] == wanted
     assert not indexed.notes, indexed.notes  # every generated route was understood
+
+
+def _literal_prefix_by_characters(pattern: str) -> str:
+    """The definition `_regex_literal_prefix` shortcuts: character by character, stopping at regex syntax or
+    before a character a quantifier makes optional or repeated."""
+    if "|" in pattern or "(?" in pattern:
+        return ""
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        nxt_at = i + 2 if c == "\\" else i + 1
+        if c == "\\" and i + 1 < len(pattern) and not pattern[i + 1].isalnum():
+            if pattern[nxt_at:nxt_at + 1] in ("*", "?", "{"):
+                break
+            out.append(pattern[i + 1])
+            i += 2
+            continue
+        if c in ".^$*+?()[]{}|\\" or pattern[i + 1:i + 2] in ("*", "?", "{"):
+            break
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet="ab/-1.^$*+?()[]{}|\\", max_size=10))
+def test_regex_literal_prefix_equals_scanning_every_character(pattern: str) -> None:
+    assert router_module._regex_literal_prefix(pattern) == _literal_prefix_by_characters(pattern)
+
+
+@pytest.mark.filterwarnings("ignore::FutureWarning")  # random patterns hold "[[" (a possible nested set)
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet="ab.*+?{}2,()|[]", max_size=12))
+def test_backtracking_hazard_shortcut_equals_parsing(pattern: str) -> None:
+    """Patterns with fewer than two `*`/`+`/`{` are declared safe without parsing: the same verdict as parsing
+    them (for patterns `re` compiles, the only ones the hazard check sees)."""
+    import re
+    import re._parser as sre_parse
+
+    from migrate.kong import atc
+
+    try:
+        re.compile(pattern)
+    except re.error:
+        return
+    parsed = atc._nested_repeat(list(sre_parse.parse(pattern)))
+    assert atc.backtracking_hazard.__wrapped__(pattern) == parsed

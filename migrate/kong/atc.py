@@ -204,7 +204,10 @@ def _nested_repeat(items: Any) -> bool:
 
 @functools.lru_cache(maxsize=65536)
 def backtracking_hazard(pattern: str) -> bool:
-    """Whether `pattern` (Python spelling) nests quantifiers, the shape whose backtracking can explode."""
+    """Whether `pattern` (Python spelling, one `re` compiles) nests quantifiers, the shape whose backtracking can
+    explode."""
+    if sum(pattern.count(q) for q in "*+{") < 2:
+        return False  # a repeat in a repeat needs two of these (`?` repeats at most once); no parse needed
     try:
         import re._parser as sre_parse  # the stdlib's own regex parser
 

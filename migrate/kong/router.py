@@ -53,6 +53,7 @@ import contextlib
 import functools
 import itertools
 import json
+import operator
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -186,8 +187,12 @@ class KongRouter:
     _served: dict[tuple[int, str], _Served] = field(init=False, default_factory=dict)
     _normalized: dict[int, tuple[tuple[str, int], ...] | None] = field(init=False, default_factory=dict)
     _neutral: dict[str, bool] = field(init=False, default_factory=dict)
+    _expressions: bool = field(init=False, default=False)
+    _anchored: bool = field(init=False, default=False)
 
     def __post_init__(self) -> None:
+        self._expressions = self.flavor == RouterFlavor.EXPRESSIONS
+        self._anchored = self.flavor == RouterFlavor.TRADITIONAL  # PCRE anchored at the start; Rust searched
         snis: set[str] = set()
         for cert in self.config.certificates:
             snis.update(s.lower() for s in cert.snis if isinstance(s, str))
@@ -312,10 +317,11 @@ class KongRouter:
     def _traditional_key(route: Route, hosts: tuple[tuple[str, int | None], ...], headers: tuple[_Header, ...],
                          group: tuple[_Path, ...], methods: frozenset[str], snis: frozenset[str],
                          idx: int) -> tuple[object, ...]:
-        rules = [(_HOST, bool(hosts)), (_HEADER, bool(headers)), (_URI, bool(group)), (_METHOD, bool(methods)),
-                 (_SNI, bool(snis))]
-        weight = sum(1 for _, on in rules if on)
-        bits = sum(b for b, on in rules if on)
+        weight = bits = 0
+        for bit, on in ((_HOST, hosts), (_HEADER, headers), (_URI, group), (_METHOD, methods), (_SNI, snis)):
+            if on:
+                weight += 1
+                bits += bit
         sub = 0
         if route.hosts is not None:
             wildcard = any("*" in h for h, _ in hosts)
@@ -371,7 +377,7 @@ class KongRouter:
         found = self._sorted.get(host)
         if found is None:
             found = _HostCandidates(sorted((c for entry in self._index.lookup(host) for c in self._candidates_of(entry)),
-                                           key=lambda c: c.key))
+                                           key=_candidate_key))
             self._sorted[host] = found
         return found.ordered if path is None else found.for_path(path)
 
@@ -403,8 +409,11 @@ class KongRouter:
                 *(id(entry.route) for entry in self._index.lookup(host)))
 
     def _for_request(self, req: Request, path: str) -> list[_Candidate]:
-        self.candidates(req.host)  # fills the cache
-        return self._sorted[req.host].for_request(path, req.headers)
+        found = self._sorted.get(req.host)
+        if found is None:
+            self.candidates(req.host)  # fills the cache
+            found = self._sorted[req.host]
+        return found.for_request(path, req.headers)
 
     def route(self, req: Request) -> Outcome:
         try:
@@ -414,7 +423,7 @@ class KongRouter:
 
     def _route(self, req: Request) -> Outcome:
         path = req.path.partition("?")[0] or "/"
-        ctx = self._context(req, path) if self.flavor == RouterFlavor.EXPRESSIONS else None
+        ctx = self._context(req, path) if self._expressions else None
         hit = None
         for c in self._for_request(req, path):
             hit = self._match(c, req, path, ctx)
@@ -459,7 +468,7 @@ class KongRouter:
                 return None
         if not c.paths:
             return _Hit(c, None, None)
-        anchored = self.flavor == RouterFlavor.TRADITIONAL
+        anchored = self._anchored
         for p in c.paths:
             got = p.match(path, anchored)
             if got is not None:
@@ -646,13 +655,16 @@ class _HostCandidates:
             if literal.name.lower() not in names:
                 self.header_names[c.path_prefix] = (*names, literal.name.lower())
         self.lengths = sorted({len(k) for k in self.by_prefix})
+        # the last lookup (probes come sorted: a path's methods and headers one after another); with the
+        # request's headers when some are indexed
         self._last_path: str | None = None
+        self._last_headers: tuple[tuple[str, str], ...] | None = None
         self._last_found: list[_Candidate] = []
 
     def for_path(self, path: str) -> list[_Candidate]:
         if len(self.by_prefix) == 1 and "" in self.by_prefix:
             return self.ordered
-        if path == self._last_path:  # probes come sorted: a path's methods and headers one after another
+        if path == self._last_path and self._last_headers is None:
             return self._last_found
         picked: list[int] = []
         for n in self.lengths:
@@ -660,7 +672,7 @@ class _HostCandidates:
                 break
             picked.extend(self.by_prefix.get(path[:n], ()))
         picked.sort()
-        self._last_path, self._last_found = path, [self.ordered[i] for i in picked]
+        self._last_path, self._last_headers, self._last_found = path, None, [self.ordered[i] for i in picked]
         return self._last_found
 
     def for_request(self, path: str, headers: tuple[tuple[str, str], ...]) -> list[_Candidate]:
@@ -668,6 +680,8 @@ class _HostCandidates:
         those needing a literal header value the request does not send are left out (they cannot match)."""
         if not self.by_header:
             return self.for_path(path)
+        if path == self._last_path and headers == self._last_headers:  # the same request by another method
+            return self._last_found
         sent: dict[str, str] = {}
         for name, value in headers:
             sent.setdefault(name, value.lower())
@@ -686,18 +700,30 @@ class _HostCandidates:
                     if got is not None:
                         picked.extend(index.get((name, got), ()))
         picked = sorted(set(picked))
-        return [self.ordered[i] for i in picked]
+        self._last_path, self._last_headers = path, headers
+        self._last_found = [self.ordered[i] for i in picked]
+        return self._last_found
 
 
+_candidate_key = operator.attrgetter("key")
 _REGEX_META = frozenset(".^$*+?()[]{}|\\")
+
+
+# a run of characters that are no regex syntax, and what follows it
+_PLAIN_RUN = re.compile(r"[^.^$*+?()\[\]{}|\\]*")
 
 
 def _regex_literal_prefix(pattern: str) -> str:
     """The literal text every match of the start-anchored `pattern` begins with ("" when unsure)."""
     if "|" in pattern or "(?" in pattern:
         return ""  # alternation or inline flags: no safe common literal
-    out: list[str] = []
-    i = 0
+    end = _PLAIN_RUN.match(pattern).end()  # type: ignore[union-attr]  # matches the empty string
+    if end == len(pattern):
+        return pattern
+    if pattern[end] != "\\":  # the common case, without a loop over the characters
+        return pattern[:max(end - 1, 0)] if pattern[end] in "*?{" else pattern[:end]
+    out: list[str] = [pattern[:end]]
+    i = end
     while i < len(pattern):
         c = pattern[i]
         if c == "\\" and i + 1 < len(pattern) and not pattern[i + 1].isalnum():
@@ -722,8 +748,8 @@ def _path_literal(p: _Path) -> str:
 
 
 def _common_prefix(values: list[str]) -> str:
-    if not values:
-        return ""
+    if len(values) <= 1:
+        return values[0] if values else ""
     first = min(values)
     last = max(values)
     n = 0
