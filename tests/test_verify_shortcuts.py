@@ -21,6 +21,7 @@ import subprocess
 import sys
 import threading
 import time
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -274,6 +275,31 @@ def test_fork_map_keeps_shard_order_and_redoes_a_failed_shard() -> None:
     assert [value for value, _ in results] == [0, 10, 20, 30]
     # shard 0 in this process, 1 and 3 in children, 2 redone here after its child failed
     assert [here for _, here in results] == [True, False, True, False]
+
+
+class _Held:
+    """An object a weak reference can watch."""
+
+
+def test_only_a_child_keeps_what_it_need_not_free() -> None:
+    """keep_until_exit spares a forked child (about to os._exit) the freeing of large structures; this process
+    frees them as usual."""
+    if not hasattr(os, "fork"):
+        pytest.skip("no fork on this platform")
+    held = _Held()
+    watch = weakref.ref(held)
+    processes.keep_until_exit(held)
+    del held
+    assert watch() is None
+
+    def work(_shard: int) -> bool:
+        obj = _Held()
+        ref = weakref.ref(obj)
+        processes.keep_until_exit(obj)
+        del obj
+        return ref() is not None
+
+    assert processes.fork_map(work, [0, 1]) == [False, True]  # shard 0 here, shard 1 in a child
 
 
 def test_a_before_side_prepared_early_gives_the_same_result(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -612,10 +612,16 @@ class KongRouter:
     # ------------------------------------------------------------------------------------------------
     # probe shapes
 
-    def shapes(self) -> list[RouteShape]:
+    def shapes(self, shaped: set[int] | None = None) -> list[RouteShape]:
+        """The probe shapes of the routes; `shaped`: the ids of Route objects whose shapes are had already
+        (another router's configuration shares them), updated."""
         out: list[RouteShape] = []
         seen: set[RouteShape] = set()
         for _service, route in self.config.routes():
+            if shaped is not None:
+                if id(route) in shaped:
+                    continue
+                shaped.add(id(route))
             if not any(p in HTTP_SUBSYSTEM for p in route_protocols(route)):
                 continue
             shape = (_expression_shape(route) if self.flavor == RouterFlavor.EXPRESSIONS else _traditional_shape(route))

@@ -29,7 +29,7 @@ from migrate.kong.config import KongConfig
 from migrate.kong.router import KongRouter
 from migrate.kong.validate import KongRejection, validate
 from migrate.loader import SourceDoc
-from migrate.processes import fork_map
+from migrate.processes import fork_map, keep_until_exit
 from migrate.verify.cluster import after_cluster, assumed_objects, with_default_ingress_class
 from migrate.verify.defaults import ingress_as_served
 from migrate.verify.options import VerifyOptions, Version
@@ -305,8 +305,9 @@ def verify(before_docs: Sequence[SourceDoc], after_objects: Sequence[dict[str, A
             twin[0].append(label)
     after_routers = [(tuple(labels), KongRouter(config, options.router_flavor)) for labels, config in groups]
     builder = prepared.probes.copy()  # a prepared side may be verified against several outputs
+    shaped: set[int] = set()  # a derived era's configuration shares most Route objects with the latest's
     for _, router in after_routers:
-        builder.add(router.shapes())
+        builder.add(router.shapes(shaped))
     bounded: list[str] = []
     probes = builder.finish(bounded)
     result.bounded = bounded
@@ -326,6 +327,7 @@ def verify(before_docs: Sequence[SourceDoc], after_objects: Sequence[dict[str, A
     result.differences.sort(key=lambda d: d.request)
     result.accepted.sort(key=lambda d: d.request)
     result.stale_accepted = sorted(set(options.accepted) - seen_accepted)
+    keep_until_exit(prepared, afters, after_routers, comparer, probes, shards)
     result.unevaluated = sorted(atc.unevaluated_regexes.items())
     for pattern, why in result.unevaluated:
         result.notes.append(f"NOT EVALUATED regex {pattern!r}: {why}; it was taken as matching nothing on both "
