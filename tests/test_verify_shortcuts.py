@@ -253,6 +253,16 @@ def test_host_shards_partition_the_probes(probes: list[Request], count: int) -> 
         assert max(sizes) - min(sizes) <= biggest_host
 
 
+@given(st.lists(st.builds(Request, st.sampled_from(["http", "https"]), st.sampled_from(["a", "b.x", "c"]),
+                          st.sampled_from(["/", "/a", "/b/"]), st.sampled_from(["GET", "POST"]),
+                          st.sampled_from([(), (("x-a", "1"),), (("x-a", "2"),)])), unique=True))
+def test_routing_order_is_the_twins_adjacent_sort(probes: list[Request]) -> None:
+    """The order probes are routed in (sorted host by host) is the one sort by host, path, method, headers and
+    scheme it replaces."""
+    assert routing.routing_order(probes) == sorted(probes, key=lambda r: (r.host, r.path, r.method, r.headers,
+                                                                          r.scheme))
+
+
 def test_a_busy_host_is_shared_by_the_shards() -> None:
     probes = {Request(scheme, "busy.example.com", f"/p{i}") for i in range(300) for scheme in ("http", "https")}
     probes |= {Request("http", "small.example.com", "/")}

@@ -48,9 +48,15 @@ def _sample(items: list[T]) -> list[T]:
     return [items[(i * (n - 1)) // (k - 1)] for i in range(k)]
 
 
+# A regex without syntax but a final `$` (most regex paths KIC writes for Exact and prefix paths)
+_LITERAL_REGEX = re.compile(r"[^.^$*+?()\[\]{}|\\]*\$?")
+
+
 def regex_sample(pattern: str, any_char: str = "x") -> str | None:
     """A string the start-anchored regex matches, built from its syntax tree; None when none was found.
     `any_char` stands for `.` (gRPC paths want the literal dot of `package.Service`)."""
+    if _LITERAL_REGEX.fullmatch(pattern):
+        return pattern.removesuffix("$")  # what the tree gives, without parsing it
     found = _regex_sample(pattern, any_char)
     if isinstance(found, tuple):  # a regex matched under a time budget: checked on every run, so it is reported
         text, rx = found
@@ -234,6 +240,9 @@ def probe_set(shapes: Iterable[RouteShape], notes: list[str] | None = None) -> s
     return builder.finish(notes)
 
 
+_as_request = functools.partial(tuple.__new__, Request)  # fields -> Request, without NamedTuple's Python __new__
+
+
 class ProbeBuilder:
     """The probes of shapes added in batches — `verify` adds today's side's while the output is still being
     converted, then the output's — giving the set and the notes of one `probe_set` call with all of them.
@@ -287,19 +296,21 @@ class ProbeBuilder:
             self._bounds[shape] = f"{_describe(shape)}: {'; '.join(bounded)}"
         header_keys = [_header_key(h) for h in header_sets]
         first_method, first_headers, first_path = methods[0], header_keys[0], paths[0]
-        probes = self.probes
+        # plain tuples (equal to, and hashing as, the Requests they become): only new probes are made Requests
+        raw: set[tuple[str, str, str, str, tuple[tuple[str, str], ...]]] = set()
         for scheme in (HTTP, HTTPS):
             if shape.hosts:
-                probes.add(Request(scheme, UNCOVERED_HOST, first_path, first_method, first_headers))
+                raw.add((scheme, UNCOVERED_HOST, first_path, first_method, first_headers))
             for host in hosts:
                 for path in paths:
-                    probes.add(Request(scheme, host, path, first_method, first_headers))
+                    raw.add((scheme, host, path, first_method, first_headers))
                 if full:
                     for method in methods:
                         for headers in header_keys:
-                            probes.add(Request(scheme, host, first_path, method, headers))
+                            raw.add((scheme, host, first_path, method, headers))
                 else:
                     for method in methods:
-                        probes.add(Request(scheme, host, first_path, method, first_headers))
+                        raw.add((scheme, host, first_path, method, first_headers))
                     for headers in header_keys:
-                        probes.add(Request(scheme, host, first_path, first_method, headers))
+                        raw.add((scheme, host, first_path, first_method, headers))
+        self.probes.update(map(_as_request, raw.difference(self.probes)))

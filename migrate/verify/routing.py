@@ -67,6 +67,19 @@ def host_shards(probes: Collection[Request], count: int,
 
 # a probe's http and https forms one after the other (a key built in C: hundreds of thousands are sorted)
 _twins_adjacent = operator.itemgetter(1, 2, 3, 4, 0)  # host, path, method, headers, scheme
+_twins_adjacent_on_host = operator.itemgetter(2, 3, 4, 0)
+
+
+def routing_order(probes: Sequence[Request]) -> list[Request]:
+    """`sorted(probes, key=_twins_adjacent)`, host by host: a host's few hundred probes sorted apart cost a
+    third of one sort of them all (fewer comparisons, none of them on the host)."""
+    by_host: dict[str, list[Request]] = {}
+    for req in probes:
+        by_host.setdefault(req.host, []).append(req)
+    out: list[Request] = []
+    for host in sorted(by_host):
+        out.extend(sorted(by_host[host], key=_twins_adjacent_on_host))
+    return out
 
 
 @dataclass
@@ -163,7 +176,7 @@ class ProbeComparer:
         # A request's http and https forms one after the other: on a host every side serves alike on both
         # schemes the https form takes the http form's outcomes
         last: tuple[Request, Outcome | None, list[tuple[tuple[str, ...], Outcome]]] | None = None
-        for req in sorted(probes, key=_twins_adjacent):  # deterministic however the probes were sharded
+        for req in routing_order(probes):  # deterministic however the probes were sharded
             if req.scheme == HTTPS and not self._certified(req.host):
                 tally.identical += 1  # no side has a certificate: the handshake fails on both, before routing
                 continue
