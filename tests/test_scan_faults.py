@@ -16,6 +16,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.scan_fixtures.fake_cluster import kubeconfig
 from tests.support import REPO, run_cli
 
@@ -271,6 +273,39 @@ def test_the_exec_plugin_bound_is_lifted_after_the_scan(tmp_path: Path) -> None:
         else:
             raise AssertionError("the plugin was not stopped")
     assert exec_provider.subprocess is real_subprocess
+
+
+def _running(pid: int) -> bool:
+    """Whether `pid` runs (a killed process whose new parent has not reaped it yet is a zombie: not running)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+            return f.read().rpartition(")")[2].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux /proc to find a plugin's children")
+def test_what_a_timed_out_exec_plugin_started_is_stopped_too(tmp_path: Path) -> None:
+    """A plugin that is a script starting a helper (a login flow, a `sleep`): stopping the script alone would
+    leave the helper running after the scan has given up on it."""
+    from kubernetes.config import exec_provider
+    from kubernetes.config.kube_config import ConfigNode
+
+    from migrate.scan.client import ExecPluginTimeout, bounded_exec_plugins
+
+    helper_pid = tmp_path / "helper.pid"
+    plugin = tmp_path / "get-token"
+    plugin.write_text(f"#!/bin/sh\nsleep {BOUND} &\necho $! > {helper_pid}\nwait\n")
+    plugin.chmod(0o755)
+    provider = exec_provider.ExecProvider(
+        ConfigNode("exec", {"command": str(plugin), "apiVersion": "client.authentication.k8s.io/v1beta1"}), None)
+    with bounded_exec_plugins(0.5), pytest.raises(ExecPluginTimeout):
+        provider.run()
+    helper = int(helper_pid.read_text())
+    deadline = time.monotonic() + 5
+    while _running(helper) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _running(helper), f"the plugin's helper {helper} still runs"
 
 
 def test_an_invalid_scan_timeout_is_a_usage_error(tmp_path: Path, monkeypatch: Any) -> None:

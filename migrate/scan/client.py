@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -42,6 +44,36 @@ class ExecPluginTimeout(Exception):
     """The kubeconfig's exec credential plugin did not finish in time (it was killed)."""
 
 
+def _descendants(pid: int) -> list[int]:
+    """The processes `pid` started, and theirs (Linux /proc; elsewhere none are found)."""
+    found: list[int] = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return found
+    for task in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as f:
+                children = [int(c) for c in f.read().split()]
+        except (OSError, ValueError):
+            continue
+        for child in children:
+            found.append(child)
+            found.extend(_descendants(child))
+    return found
+
+
+def _kill_tree(pid: int) -> None:
+    """Kill what a timed-out plugin started (a shell script's `sleep`, a login helper): killing the plugin alone
+    leaves them running, reparented.  Its own session is no option: an interactive plugin needs the terminal."""
+    with contextlib.suppress(OSError):
+        os.kill(pid, signal.SIGSTOP)  # it starts nothing more meanwhile
+    for _ in range(2):  # again for what a descendant started while the first were killed
+        for child in _descendants(pid):  # found before any is killed: a killed parent's children move away
+            with contextlib.suppress(OSError):
+                os.kill(child, signal.SIGKILL)
+
+
 @contextmanager
 def bounded_exec_plugins(seconds: float) -> Iterator[None]:
     """Inside: a kubeconfig exec credential plugin (run by the kubernetes client when the credentials are
@@ -60,6 +92,7 @@ def bounded_exec_plugins(seconds: float) -> Iterator[None]:
             try:
                 return super().communicate(input, timeout=seconds if timeout is None else min(timeout, seconds))
             except subprocess.TimeoutExpired:
+                _kill_tree(self.pid)
                 self.kill()
                 # Not communicate() again: a child of the plugin may hold the pipes open.
                 for pipe in (self.stdin, self.stdout, self.stderr):
