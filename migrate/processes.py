@@ -71,6 +71,11 @@ def _child(work: Callable[[], object], read_fd: int, write_fd: int) -> NoReturn:
     buffers."""
     global _kept
     _kept = []
+    # No cyclic garbage collection in a child: it leaves soon (os._exit), and what it builds (translations,
+    # routers, probes, rendered text) holds no cycles to speak of: the 10,000-Ingress verification child's peak
+    # memory is the same without it (557 MiB), while its collections took 1.3 s of its CPU there, re-scanning
+    # structures that live until it exits.  Reference counting still frees everything else.
+    gc.disable()
     status = 0
     try:
         os.close(read_fd)

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import gc
 import itertools
 import os
 import subprocess
@@ -310,6 +311,14 @@ def test_only_a_child_keeps_what_it_need_not_free() -> None:
         return ref() is not None
 
     assert processes.fork_map(work, [0, 1]) == [False, True]  # shard 0 here, shard 1 in a child
+
+
+def test_a_child_runs_without_cyclic_collection_and_this_process_keeps_it() -> None:
+    if not hasattr(os, "fork"):
+        pytest.skip("no fork on this platform")
+    assert gc.isenabled()
+    assert processes.fork_map(lambda _shard: gc.isenabled(), [0, 1]) == [True, False]
+    assert gc.isenabled()
 
 
 def test_a_before_side_prepared_early_gives_the_same_result(monkeypatch: pytest.MonkeyPatch) -> None:
