@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import gc
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 import typer
 
@@ -45,8 +46,29 @@ def check_release(release: str, namespace: str) -> None:
         raise fail(f"--namespace {namespace!r} is not a valid namespace name")
 
 
-# young collections every 50,000 net allocations instead of 700 (see read_inputs); scan uses the same
+# young collections every 50,000 net allocations instead of 700 (see read_inputs)
 BULK_GC_THRESHOLDS = (50_000, 20, 20)
+
+Command = TypeVar("Command", bound=Callable[..., Any])
+
+
+def bulk_run(command: Command) -> Command:
+    """A command over a whole estate (convert, verify, scan) runs without the cyclic GC, restored when it ends.
+    What it builds (parsed documents, models, reports, rendered text) holds no cycles to speak of and lives
+    until the end, so collections only re-scan it: 0.85 s of a 7.8 s `convert --no-verify` of 10,000
+    Ingresses, whose peak memory is the same without them (389 MiB); reference counting frees the rest."""
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return command(*args, **kwargs)
+        finally:
+            if was_enabled:
+                gc.enable()
+
+    return run  # type: ignore[return-value]
 
 
 def read_inputs(paths: list[str], *, echo_errors: bool = True) -> LoadResult:
@@ -57,7 +79,8 @@ def read_inputs(paths: list[str], *, echo_errors: bool = True) -> LoadResult:
     """
     # A run allocates millions of small objects that live until it ends; with CPython's default thresholds
     # the cyclic GC re-scans all of them again and again (more than half the time of a 10,000-Ingress
-    # conversion).  Cycles are rare here: collect far less often, and never scan the loaded input again.
+    # conversion).  Cycles are rare here: collect far less often (the bulk commands not at all: bulk_run),
+    # and never scan the loaded input again.
     gc.set_threshold(*BULK_GC_THRESHOLDS)
     from migrate.loader import load_inputs
 

@@ -10,6 +10,7 @@ import typer
 from migrate.cli import app
 from migrate.commands.common import (
     ReportFormat,
+    bulk_run,
     check_files,
     fail,
     read_inputs,
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 
 
 @app.command()
+@bulk_run
 def convert(
     inputs: Annotated[list[str], typer.Argument(help="Files, directories (recursive) or - for stdin.",
                                                 metavar="INPUT...")],

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import os
 import sys
 from pathlib import Path
@@ -11,15 +10,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from migrate.cli import app
+from migrate.commands.common import ChartOpt as Chart
 from migrate.commands.common import (
-    BULK_GC_THRESHOLDS,
     ReportFormat,
+    bulk_run,
     fail,
     write_output_dir,
     write_stdout,
     write_text_file,
 )
-from migrate.commands.common import ChartOpt as Chart
 from migrate.commands.output import OutputFormat, files_by_namespace, output_header, render_objects
 from migrate.convert.choices import AllowedRoutes, GatewayAPIVersion, RouterFlavor
 
@@ -50,6 +49,7 @@ def _progress() -> object:
 
 
 @app.command()
+@bulk_run
 def scan(
     kubeconfig: Annotated[str | None, typer.Option(help="Kubeconfig file (default: $KUBECONFIG, ~/.kube/config, "
                                                    "or the in-cluster service account).")] = None,
@@ -138,9 +138,6 @@ def scan(
         raise fail(str(exc)) from None
     scope = ScanScope(namespaces=sorted(set(namespace)) if namespace else None, proxy_service=proxy,
                       extra_gateway_namespaces=(gateway_namespace,))
-    # As convert does for its loaded input (migrate/commands/common.py): the scanned objects live until the
-    # end; the cyclic GC would re-scan them over and over (a third of a 10,000-Ingress scan's time).
-    gc.set_threshold(*BULK_GC_THRESHOLDS)
     # An exec credential plugin runs when the credentials are loaded and again if its token expires mid-scan.
     with bounded_exec_plugins(timeout):
         try:
@@ -157,7 +154,6 @@ def scan(
             if reader.on_page is not None:
                 sys.stderr.write("\r\033[K")
             conn.api.close()
-    gc.freeze()
 
     version, notes = readiness.pick_version(snap, gateway_api_version)
     notes = list(snap.notes) + notes

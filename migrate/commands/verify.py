@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from migrate.cli import app
-from migrate.commands.common import EXIT_USAGE, fail, read_inputs, write_output_dir, write_stdout
+from migrate.commands.common import EXIT_USAGE, bulk_run, fail, read_inputs, write_output_dir, write_stdout
 from migrate.convert.choices import RouterFlavor
 
 
@@ -19,6 +19,7 @@ class VerifyFormat(StrEnum):
 
 
 @app.command()
+@bulk_run
 def verify(
     before: Annotated[list[str], typer.Option(
         "--before", help="The Ingresses (and Services, KongPlugins, IngressClasses) Kong serves today: files, "
