@@ -613,8 +613,8 @@ class KongRouter:
     # probe shapes
 
     def shapes(self, shaped: set[int] | None = None) -> list[RouteShape]:
-        """The probe shapes of the routes; `shaped`: the ids of Route objects whose shapes are had already
-        (another router's configuration shares them), updated."""
+        """The probe shapes of the routes.  `shaped`: the ids of Route objects already shaped (another router's
+        configuration shares them), skipped here; this router's are added to it."""
         out: list[RouteShape] = []
         seen: set[RouteShape] = set()
         for _service, route in self.config.routes():
