@@ -128,6 +128,14 @@ class Scanner:
             self._note("needs-human", res.kind, str(exc),
                        "run `migrate scan --print-rbac` for the role the scan needs" if exc.status == 403 else "")
             return None
+        finally:
+            self._note_skipped(res)
+
+    def _note_skipped(self, res: k.Resource) -> None:
+        for text in self.reader.skipped:
+            self._note("needs-human", res.kind, text, "check the API server (an aggregated API?) that serves "
+                       f"{res.api_version}: no Kubernetes API server sends such an object")
+        self.reader.skipped.clear()
 
     def _forbidden_cluster_wide(self, res: k.Resource, exc: ScanError) -> None:
         """A cluster-wide list of `res` answered 403: noted once; later reads of it go namespace by namespace."""

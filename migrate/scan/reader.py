@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from migrate.scan.kinds import PARTIAL_METADATA_LIST, Resource
@@ -72,6 +72,27 @@ def explain(status: int, verb: str, what: str, server: str, body: str = "") -> s
     return f"{verb} {what} failed: HTTP {status}" + (f": {detail}" if detail else "")
 
 
+def envelope_problem(obj: Any) -> str | None:
+    """Why `obj` is not a Kubernetes object as an API server returns one (None: it is): the scan and the
+    conversion read its metadata (name, namespace, labels, annotations) without checking it again."""
+    if not isinstance(obj, dict):
+        return f"not an object but {type(obj).__name__}"
+    meta = obj.get("metadata")
+    if not isinstance(meta, dict):
+        return "no metadata"
+    name = meta.get("name")
+    if not isinstance(name, str) or not name:
+        return "no metadata.name"
+    namespace = meta.get("namespace")
+    if namespace is not None and not isinstance(namespace, str):
+        return "metadata.namespace is not a string"
+    for key in ("labels", "annotations"):
+        value = meta.get(key)
+        if value is not None and not (isinstance(value, dict) and all(isinstance(v, str) for v in value.values())):
+            return f"metadata.{key} is not a map of strings"
+    return None
+
+
 @dataclass
 class Reader:
     api: Any  # kubernetes.client.ApiClient
@@ -79,6 +100,9 @@ class Reader:
     page_size: int = DEFAULT_PAGE_SIZE
     timeout: float = DEFAULT_TIMEOUT
     on_page: Callable[[str, int], None] | None = None  # progress: (what, objects so far)
+    # list items that are no Kubernetes objects (no API server sends them; a broken aggregated API might),
+    # left out and said here for the scan's report
+    skipped: list[str] = field(default_factory=list)
 
     def _get(self, path: str, query: list[tuple[str, str]], accept: str, verb: str, what: str) -> dict[str, Any]:
         import urllib3
@@ -126,7 +150,12 @@ class Reader:
         return self._get(path, [], "application/json", "get", what)
 
     def get(self, res: Resource, name: str, namespace: str | None = None) -> dict[str, Any]:
-        return self._get(res.path(namespace, name), [], "application/json", "get", f"{res.rbac_resource} {name}")
+        what = f"{res.rbac_resource} {name}"
+        obj = self._get(res.path(namespace, name), [], "application/json", "get", what)
+        problem = envelope_problem(obj)
+        if problem is not None:
+            raise ScanError(200, f"get {what}: the API server's answer is not a Kubernetes object ({problem})")
+        return obj
 
     def list(self, res: Resource, namespace: str | None = None, label_selector: str = "",
              field_selector: str = "") -> Iterator[dict[str, Any]]:
@@ -152,10 +181,14 @@ class Reader:
                 query.append(("fieldSelector", field_selector))
             page = self._get(res.path(namespace), query, accept, "list", what)
             items = page.get("items") or []
-            for item in items:
-                if isinstance(item, dict):
+            for n, item in enumerate(items if isinstance(items, list) else [items]):
+                problem = envelope_problem(item)
+                if problem is None:
                     count += 1
                     yield item
+                else:
+                    self.skipped.append(f"list {what}: item {n + 1} of page {pages} is not a Kubernetes object "
+                                        f"({problem}); it was left out")
             if self.on_page:
                 self.on_page(what, count)
             token = str((page.get("metadata") or {}).get("continue") or "")
