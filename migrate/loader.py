@@ -849,6 +849,7 @@ def parse_stream(stream: _Stream, display: str, out: LoadResult, budget: _Budget
                 message, line, column = "YAML nesting too deep", None, None
             else:
                 message, line, column = _yaml_error(exc, stream, line0)
+                message += _keep_cut_list(getattr(exc, "partial", None), src, index, line0, out, budget)
             mark = (exc.problem_mark or exc.context_mark) if isinstance(exc, MarkedYAMLError) else None
             failed = mark.line + line0 if mark is not None else None
         resume = _resume_line(stream, failed, line0)
@@ -859,6 +860,26 @@ def parse_stream(stream: _Stream, display: str, out: LoadResult, budget: _Budget
         if resume is None:
             return
         line0, index = resume, index + 1
+
+
+def _keep_cut_list(cut: ReadDocument | None, src: _Source, index: int, line0: int, out: LoadResult,
+                   budget: _Budget) -> str:
+    """A List document cut by a syntax error keeps the objects it read whole (a truncated `kubectl get -o yaml`
+    dump); what the error message then adds."""
+    if cut is None or not cut.root["items"]:
+        return ""
+    if "kind" not in cut.root:  # kubectl prints `kind: List` after the items: a dump cut in them has none yet
+        cut.root["kind"] = "List"
+    if not _is_list(cut.root):
+        return ""
+    from migrate import yamlio
+
+    kept = len(cut.root["items"])
+    try:
+        _take_document(cut, src, index, line0, out, budget)
+    except yamlio.StructureError:  # the run's node bound: the objects are not kept
+        return ""
+    return f"; the {kept} List item(s) before it were read and kept, the rest of the List was not"
 
 
 def _take_document(doc: ReadDocument, src: _Source, index: int, line0: int, out: LoadResult,

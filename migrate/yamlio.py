@@ -543,164 +543,187 @@ def _build_document(get: Callable[[], Any], start: Any, limits: ReadLimits,  # n
     extra = 0  # nodes added by aliases (expanded = written + extra)
     maxdepth = 0  # the deepest level reached (aliases included) since the innermost open anchor started
     size = 0
-    while True:
-        ev = get()
-        t = type(ev)
-        if t is ScalarEvent:
-            value = ev.value
-            tag = ev.ctag
-            try:
-                if tag is None:
-                    if not ev.style and (not value or value[0] in special_first):
-                        value = _plain(value, ev, top is not None and top.is_map and top.key is _NOKEY)
-                elif tag == "!":  # the non-specific tag: resolved as written, plain or quoted
-                    if ev.implicit[0]:
-                        value = _plain(value, ev, top is not None and top.is_map and top.key is _NOKEY)
-                else:
-                    value = _construct_scalar(tag if isinstance(tag, str) else str(tag), value, ev)
-                    doc.unsupported = doc.unsupported or isinstance(value, Unsupported)
-            except YAMLError as exc:
-                failures.add(len(stack), exc)
-                value = None
-            written += 1
-            if ev.anchor is not None:
-                _anchor(anchors, ev, (value, 1, 0, ev.start_mark))
-        elif t is MappingStartEvent or t is SequenceStartEvent:
-            is_map = t is MappingStartEvent
-            tag = ev.ctag
-            if tag is not None and tag != "!" and tag != (_MAP_TAG if is_map else _SEQ_TAG):
+    try:
+        while True:
+            ev = get()
+            t = type(ev)
+            if t is ScalarEvent:
+                value = ev.value
+                tag = ev.ctag
                 try:
-                    value = _tagged_collection(ev, is_map)
-                    doc.unsupported = doc.unsupported or isinstance(value, Unsupported)
+                    if tag is None:
+                        if not ev.style and (not value or value[0] in special_first):
+                            value = _plain(value, ev, top is not None and top.is_map and top.key is _NOKEY)
+                    elif tag == "!":  # the non-specific tag: resolved as written, plain or quoted
+                        if ev.implicit[0]:
+                            value = _plain(value, ev, top is not None and top.is_map and top.key is _NOKEY)
+                    else:
+                        value = _construct_scalar(tag if isinstance(tag, str) else str(tag), value, ev)
+                        doc.unsupported = doc.unsupported or isinstance(value, Unsupported)
                 except YAMLError as exc:
                     failures.add(len(stack), exc)
                     value = None
-                _skip_node(get, len(stack) + 1, limits, root if root is not _NOKEY else None)
                 written += 1
                 if ev.anchor is not None:
                     _anchor(anchors, ev, (value, 1, 0, ev.start_mark))
-            else:
-                depth = len(stack) + 1
-                if depth > max_nesting:
-                    raise StructureError(f"YAML nesting deeper than {max_nesting} levels", ev.start_mark.line,
-                                         None if root is _NOKEY else root)
-                if written > budget:
-                    raise StructureError("", ev.start_mark.line, None if root is _NOKEY else root, budget=True)
-                obj: Any = {} if is_map else []
-                frame = _Frame(obj, is_map, ev)
-                written += 1
-                if top is None:
-                    root = obj
-                elif top.is_map:
-                    key = top.key
-                    if key is _NOKEY:  # a mapping or sequence as a key: becomes the key when it ends
-                        _special(frame)
-                        frame.as_key = True
-                    else:
-                        top.key = _NOKEY
-                        if key.__class__ is str and key not in top.obj:
-                            top.obj[key] = obj
-                        else:
-                            _insert(top, key, obj, ev, depth - 1, failures)
-                        if key == "items" and depth == 2 and not is_map:
+            elif t is MappingStartEvent or t is SequenceStartEvent:
+                is_map = t is MappingStartEvent
+                tag = ev.ctag
+                if tag is not None and tag != "!" and tag != (_MAP_TAG if is_map else _SEQ_TAG):
+                    try:
+                        value = _tagged_collection(ev, is_map)
+                        doc.unsupported = doc.unsupported or isinstance(value, Unsupported)
+                    except YAMLError as exc:
+                        failures.add(len(stack), exc)
+                        value = None
+                    _skip_node(get, len(stack) + 1, limits, root if root is not _NOKEY else None)
+                    written += 1
+                    if ev.anchor is not None:
+                        _anchor(anchors, ev, (value, 1, 0, ev.start_mark))
+                else:
+                    depth = len(stack) + 1
+                    if depth > max_nesting:
+                        raise StructureError(f"YAML nesting deeper than {max_nesting} levels", ev.start_mark.line,
+                                             None if root is _NOKEY else root)
+                    if written > budget:
+                        raise StructureError("", ev.start_mark.line, None if root is _NOKEY else root, budget=True)
+                    obj: Any = {} if is_map else []
+                    frame = _Frame(obj, is_map, ev)
+                    written += 1
+                    if top is None:
+                        root = obj
+                    elif top.is_map:
+                        key = top.key
+                        if key is _NOKEY:  # a mapping or sequence as a key: becomes the key when it ends
                             _special(frame)
-                            frame.units = True  # the objects of a List
-                else:
-                    if top.special and top.units:
+                            frame.as_key = True
+                        else:
+                            top.key = _NOKEY
+                            if key.__class__ is str and key not in top.obj:
+                                top.obj[key] = obj
+                            else:
+                                _insert(top, key, obj, ev, depth - 1, failures)
+                            if key == "items" and depth == 2 and not is_map:
+                                _special(frame)
+                                frame.units = True  # the objects of a List
+                    else:
+                        if top.special and top.units:
+                            _special(frame)
+                            frame.unit = len(top.obj)
+                            frame.written0, frame.extra0 = written - 1, extra
+                            doc.items.append((ev.start_mark.line, ev.start_mark.index))
+                            if on_object is not None:
+                                on_object()
+                        top.obj.append(obj)
+                    if ev.anchor is not None:
+                        _anchor(anchors, ev, (_OPEN, 0, 0, ev.start_mark))
                         _special(frame)
-                        frame.unit = len(top.obj)
-                        frame.written0, frame.extra0 = written - 1, extra
-                        doc.items.append((ev.start_mark.line, ev.start_mark.index))
-                        if on_object is not None:
-                            on_object()
-                    top.obj.append(obj)
-                if ev.anchor is not None:
-                    _anchor(anchors, ev, (_OPEN, 0, 0, ev.start_mark))
-                    _special(frame)
-                    frame.anchor, frame.mark0 = ev.anchor, written + extra - 1
-                    frame.depth0, maxdepth = maxdepth, depth
-                elif depth > maxdepth:
-                    maxdepth = depth
-                stack.append(frame)
-                top = frame
+                        frame.anchor, frame.mark0 = ev.anchor, written + extra - 1
+                        frame.depth0, maxdepth = maxdepth, depth
+                    elif depth > maxdepth:
+                        maxdepth = depth
+                    stack.append(frame)
+                    top = frame
+                    continue
+            elif t is MappingEndEvent or t is SequenceEndEvent:
+                frame = stack.pop()
+                top = stack[-1] if stack else None
+                if frame.special:
+                    depth = len(stack) + 1
+                    if frame.is_map:
+                        _finish_mapping(frame, depth, failures)
+                    if frame.anchor is not None:
+                        height = maxdepth - depth + 1
+                        anchors[frame.anchor] = (frame.obj, written + extra - frame.mark0, height, frame.ev.start_mark)
+                        maxdepth = max(frame.depth0, maxdepth)
+                    if frame.unit >= 0:
+                        unit_written = written - frame.written0
+                        unit_expanded = unit_written + extra - frame.extra0
+                        doc.items_written += unit_written
+                        doc.items_expanded += unit_expanded
+                        problem = structure_problem(unit_written, unit_expanded, limits, "this object")
+                        if problem is not None:
+                            doc.refused_items[frame.unit] = (problem, unit_expanded)
+                    if frame.units:
+                        doc.items_end = (ev.start_mark.line, ev.start_mark.index)
+                    if frame.as_key and top is not None:
+                        top.key = _mapping_key(frame.obj, top, frame.ev, depth - 1, failures)
+                        top.key_ev = frame.ev
                 continue
-        elif t is MappingEndEvent or t is SequenceEndEvent:
-            frame = stack.pop()
-            top = stack[-1] if stack else None
-            if frame.special:
-                depth = len(stack) + 1
-                if frame.is_map:
-                    _finish_mapping(frame, depth, failures)
-                if frame.anchor is not None:
-                    height = maxdepth - depth + 1
-                    anchors[frame.anchor] = (frame.obj, written + extra - frame.mark0, height, frame.ev.start_mark)
-                    maxdepth = max(frame.depth0, maxdepth)
-                if frame.unit >= 0:
-                    unit_written = written - frame.written0
-                    unit_expanded = unit_written + extra - frame.extra0
-                    doc.items_written += unit_written
-                    doc.items_expanded += unit_expanded
-                    problem = structure_problem(unit_written, unit_expanded, limits, "this object")
-                    if problem is not None:
-                        doc.refused_items[frame.unit] = (problem, unit_expanded)
-                if frame.units:
-                    doc.items_end = (ev.start_mark.line, ev.start_mark.index)
-                if frame.as_key and top is not None:
-                    top.key = _mapping_key(frame.obj, top, frame.ev, depth - 1, failures)
-                    top.key_ev = frame.ev
-            continue
-        elif t is AliasEvent:
-            found = anchors.get(ev.anchor)
-            if found is None:
-                raise ComposerError(None, None, "found undefined alias", ev.start_mark)
-            value, size, height, _mark = found
-            if value is _OPEN:
-                recursive = recursive or StructureError(
-                    "a YAML alias refers to a node that contains it (recursive alias)", ev.start_mark.line, None)
-                value, size, height = None, 1, 0
-            if height:
-                deepest = len(stack) + height
-                if deepest > max_nesting:
-                    raise StructureError(f"YAML nesting deeper than {max_nesting} levels (through an alias)",
-                                         ev.start_mark.line, None if root is _NOKEY else root)
-                if deepest > maxdepth:
-                    maxdepth = deepest
-                extra += size
-            else:
-                written += 1
-        elif t is _ev.DocumentEndEvent:
-            root = None if root is _NOKEY else root
-            if failures.first is not None:
-                raise failures.first[3]
-            if recursive is not None:
-                recursive.root = root
-                raise recursive
-            doc.root = root
-            doc.written, doc.expanded = written, written + extra
-            return doc
-        else:  # pragma: no cover - libyaml emits nothing else inside a document
-            continue
-        # a scalar, an alias or a tagged collection: `value` goes into the open collection
-        if top is None:
-            root = value
-        elif top.is_map:
-            key = top.key
-            if key is _NOKEY:
-                top.key = value if value.__class__ is str else _mapping_key(value, top, ev, len(stack), failures)
-                top.key_ev = ev
-            else:
-                top.key = _NOKEY
-                if key.__class__ is str and key not in top.obj and value is not _MERGE:
-                    top.obj[key] = value
-                elif value is _MERGE:  # `<<` as a value: the safe loader has no constructor for it
-                    failures.add(len(stack), ConstructorError(
-                        None, None, f"could not determine a constructor for the tag {_MERGE_TAG!r}", ev.start_mark))
+            elif t is AliasEvent:
+                found = anchors.get(ev.anchor)
+                if found is None:
+                    raise ComposerError(None, None, "found undefined alias", ev.start_mark)
+                value, size, height, _mark = found
+                if value is _OPEN:
+                    recursive = recursive or StructureError(
+                        "a YAML alias refers to a node that contains it (recursive alias)", ev.start_mark.line, None)
+                    value, size, height = None, 1, 0
+                if height:
+                    deepest = len(stack) + height
+                    if deepest > max_nesting:
+                        raise StructureError(f"YAML nesting deeper than {max_nesting} levels (through an alias)",
+                                             ev.start_mark.line, None if root is _NOKEY else root)
+                    if deepest > maxdepth:
+                        maxdepth = deepest
+                    extra += size
                 else:
-                    _insert(top, key, value, ev, len(stack), failures)
-        else:
-            if top.special and top.units:
-                doc.items.append((ev.start_mark.line, ev.start_mark.index))
-            top.obj.append(value)
+                    written += 1
+            elif t is _ev.DocumentEndEvent:
+                root = None if root is _NOKEY else root
+                if failures.first is not None:
+                    raise failures.first[3]
+                if recursive is not None:
+                    recursive.root = root
+                    raise recursive
+                doc.root = root
+                doc.written, doc.expanded = written, written + extra
+                return doc
+            else:  # pragma: no cover - libyaml emits nothing else inside a document
+                continue
+            # a scalar, an alias or a tagged collection: `value` goes into the open collection
+            if top is None:
+                root = value
+            elif top.is_map:
+                key = top.key
+                if key is _NOKEY:
+                    top.key = value if value.__class__ is str else _mapping_key(value, top, ev, len(stack), failures)
+                    top.key_ev = ev
+                else:
+                    top.key = _NOKEY
+                    if key.__class__ is str and key not in top.obj and value is not _MERGE:
+                        top.obj[key] = value
+                    elif value is _MERGE:  # `<<` as a value: the safe loader has no constructor for it
+                        failures.add(len(stack), ConstructorError(
+                            None, None, f"could not determine a constructor for the tag {_MERGE_TAG!r}", ev.start_mark))
+                    else:
+                        _insert(top, key, value, ev, len(stack), failures)
+            else:
+                if top.special and top.units:
+                    doc.items.append((ev.start_mark.line, ev.start_mark.index))
+                top.obj.append(value)
+
+    except YAMLError as exc:  # a syntax error: what of a List was read whole is kept (see partial_list)
+        exc.partial = _partial_list(root, stack, doc, written, extra,  # type: ignore[attr-defined]
+                                    failures.first is None and recursive is None)
+        raise
+
+
+def _partial_list(root: Any, stack: list[_Frame], doc: ReadDocument, written: int, extra: int,
+                  clean: bool) -> ReadDocument | None:
+    """A document cut by a syntax error, as far as it was read, without the top-level `items` element the error
+    is in (the loader keeps what a List read whole: a truncated `kubectl get -o yaml` dump keeps its first
+    objects).  None: nothing is kept (not a mapping with `items`, or a construction error came first)."""
+    if not clean or not isinstance(root, dict) or not doc.items:
+        return None
+    items = root.get("items")
+    if not isinstance(items, list):
+        return None
+    in_item = len(stack) > 2 and stack[1].obj is items  # the error is inside an element of `items`
+    done = len(items) - (1 if in_item else 0)
+    return ReadDocument({**root, "items": items[:done]}, doc.line, doc.offset, written, written + extra,
+                        doc.items[:done], None, {i: r for i, r in doc.refused_items.items() if i < done},
+                        doc.items_expanded, doc.items_written, doc.unsupported)
 
 
 def _anchor(anchors: dict[Any, tuple[Any, int, int, Any]], ev: Any, entry: tuple[Any, int, int, Any]) -> None:

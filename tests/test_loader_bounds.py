@@ -299,3 +299,34 @@ def test_line_offsets_across_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
     stream = loader._Stream(io.BytesIO(text))
     for line in [*rnd.sample(range(len(starts)), 200), 399, 0, 400, 401, 1000]:
         assert stream.offset_of(line) == (starts[line] if line < len(starts) else len(text)), line
+
+
+def test_a_list_cut_by_a_syntax_error_keeps_the_items_read_whole() -> None:
+    """A truncated `kubectl get -A -o yaml` dump (cut mid-item, before the `kind: List` kubectl prints after the
+    items): the items before the cut are read, the error names the cut and what was kept."""
+    whole = _list([_ingress(i) for i in range(5)])
+    cut_at = whole.index("name: ing-3")
+    out = _load(whole[:cut_at] + "name: [ing-3\n")
+    assert [d.ref.object_id for d in out.docs] == [f"Ingress/shop/ing-{i}" for i in range(3)]
+    assert [d.ref.item for d in out.docs] == [0, 1, 2]
+    assert len(out.errors) == 1
+    assert out.errors[0].message.endswith("; the 3 List item(s) before it were read and kept, the rest of the List "
+                                          "was not")
+    assert out.errors[0].line == whole[:cut_at].count("\n") + 2  # the cut item's line, 1-based
+
+
+def test_a_syntax_error_after_the_items_keeps_them_all() -> None:
+    text = _list([_ingress(i) for i in range(2)]).replace('resourceVersion: ""', "resourceVersion: [")
+    out = _load(text)
+    assert [d.ref.object_id for d in out.docs] == ["Ingress/shop/ing-0", "Ingress/shop/ing-1"]
+    assert "the 2 List item(s) before it were read and kept" in out.errors[0].message
+
+
+def test_an_object_cut_by_a_syntax_error_is_not_kept_in_part() -> None:
+    """Only a List's whole items are kept: a single object cut by an error is not taken half-read."""
+    one = ("apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: ing-0\n  namespace: shop\n"
+           "spec:\n  rules:\n  - host: a.example.com\n    http:\n      paths:\n      - path: /\n"
+           "        pathType: [Prefix\n")
+    out = _load(one)
+    assert not out.docs
+    assert len(out.errors) == 1 and "kept" not in out.errors[0].message
