@@ -161,6 +161,12 @@ def to_python_regex(pattern: str) -> str:
     return re.sub(r"(?<!\\)((?:\\\\)*)\\z", r"\1\\Z", pattern)
 
 
+# The characters with a meaning in a regex (PCRE, Rust and Python agree on these), and a run of text without
+# any: what the router reads as a regex's literal prefix, and what probes take as a literal regex's sample
+REGEX_SYNTAX = ".^$*+?()[]{}|\\"
+PLAIN_TEXT_RUN = re.compile(f"[^{re.escape(REGEX_SYNTAX)}]*")
+
+
 # Python's `re` backtracks; Kong's engines (PCRE with its match limits, the Rust crate) do not hang.  A regex
 # with a quantified group that holds another quantifier (`(.*a){28}`, `(a+)+`) can take exponential time, so
 # each match of such a regex gets this budget; one that runs out marks the regex as not evaluated for the rest

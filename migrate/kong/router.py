@@ -712,18 +712,14 @@ class _HostCandidates:
 
 
 _candidate_key = operator.attrgetter("key")
-_REGEX_META = frozenset(".^$*+?()[]{}|\\")
-
-
-# a run of characters that are no regex syntax, and what follows it
-_PLAIN_RUN = re.compile(r"[^.^$*+?()\[\]{}|\\]*")
+_REGEX_META = frozenset(atc.REGEX_SYNTAX)
 
 
 def _regex_literal_prefix(pattern: str) -> str:
     """The literal text every match of the start-anchored `pattern` begins with ("" when unsure)."""
     if "|" in pattern or "(?" in pattern:
         return ""  # alternation or inline flags: no safe common literal
-    end = _PLAIN_RUN.match(pattern).end()  # type: ignore[union-attr]  # matches the empty string
+    end = atc.PLAIN_TEXT_RUN.match(pattern).end()  # type: ignore[union-attr]  # matches the empty string
     if end == len(pattern):
         return pattern
     if pattern[end] != "\\":  # the common case, without a loop over the characters

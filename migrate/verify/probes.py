@@ -26,6 +26,7 @@ import re
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
+from migrate.kong.atc import PLAIN_TEXT_RUN
 from migrate.verify.outcome import HTTP, HTTPS, Request
 from migrate.verify.shapes import EXACT, PREFIX, REGEX, PathShape, RouteShape
 
@@ -48,15 +49,13 @@ def _sample(items: list[T]) -> list[T]:
     return [items[(i * (n - 1)) // (k - 1)] for i in range(k)]
 
 
-# A regex without syntax but a final `$` (most regex paths KIC writes for Exact and prefix paths)
-_LITERAL_REGEX = re.compile(r"[^.^$*+?()\[\]{}|\\]*\$?")
-
-
 def regex_sample(pattern: str, any_char: str = "x") -> str | None:
     """A string the start-anchored regex matches, built from its syntax tree; None when none was found.
     `any_char` stands for `.` (gRPC paths want the literal dot of `package.Service`)."""
-    if _LITERAL_REGEX.fullmatch(pattern):
-        return pattern.removesuffix("$")  # what the tree gives, without parsing it
+    # a regex without syntax but a final `$` (most regex paths KIC writes) is its own sample: no parse
+    end = PLAIN_TEXT_RUN.match(pattern).end()  # type: ignore[union-attr]  # matches the empty string
+    if pattern[end:] in ("", "$"):
+        return pattern[:end]
     found = _regex_sample(pattern, any_char)
     if isinstance(found, tuple):  # a regex matched under a time budget: checked on every run, so it is reported
         text, rx = found
